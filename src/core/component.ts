@@ -1,0 +1,141 @@
+import type { Fields, Json } from "./json";
+import { cloneJson } from "./json";
+import type { RunContext } from "./context";
+import { applyPatch, type Variable } from "./variable";
+
+export interface ComponentSpec {
+  name: string;
+  /** What the component does; it also identifies the component to its Local Reward Function. */
+  description: string;
+  /** Context keys it reads, in the order prompts and reward inputs list them. */
+  inputFields: string[];
+  outputFields: string[];
+  /** The one optimizable variable; absent means the component is fixed. */
+  variable?: Variable;
+  /** Runtime settings that are not optimized (model, temperature, …); keys are fixed at construction. */
+  config?: Record<string, Json>;
+}
+
+/** What `forward` sees: the effective variable and config after scoped overrides. */
+export interface CallEnv {
+  variable: Variable | undefined;
+  config: Record<string, Json>;
+  ctx: RunContext;
+  component: string;
+}
+
+/** The record of one component call, returned with its outputs (never stored on the component). */
+export interface CallRecord {
+  component: string;
+  inputs: Fields;
+  outputs: Fields;
+  variable: Variable | null;
+}
+
+export abstract class Component {
+  readonly name: string;
+  readonly description: string;
+  readonly inputFields: readonly string[];
+  readonly outputFields: readonly string[];
+  private currentVariable: Variable | undefined;
+  private currentConfig: Record<string, Json>;
+
+  constructor(spec: ComponentSpec) {
+    if (!/^[A-Za-z_][\w.-]*$/.test(spec.name)) throw new Error(`component name "${spec.name}" must be an identifier`);
+    if (spec.outputFields.length === 0) throw new Error(`component "${spec.name}" declares no output fields`);
+    this.name = spec.name;
+    this.description = spec.description;
+    this.inputFields = [...spec.inputFields];
+    this.outputFields = [...spec.outputFields];
+    this.currentVariable = spec.variable;
+    this.currentConfig = { ...spec.config };
+  }
+
+  get variable(): Variable | undefined {
+    return this.currentVariable;
+  }
+
+  get config(): Readonly<Record<string, Json>> {
+    return this.currentConfig;
+  }
+
+  get optimizable(): boolean {
+    return this.currentVariable !== undefined;
+  }
+
+  protected abstract forward(inputs: Fields, env: CallEnv): Promise<Fields>;
+
+  /** Replaces the variable permanently (an accepted optimizer step or a loaded state dict). */
+  update(variable: Variable): void {
+    if (!this.currentVariable) throw new Error(`component "${this.name}" has no optimizable variable`);
+    if (variable.kind !== this.currentVariable.kind) {
+      throw new Error(`component "${this.name}" holds a "${this.currentVariable.kind}" variable, not "${variable.kind}"`);
+    }
+    this.currentVariable = variable;
+    this.onVariableUpdate(variable);
+  }
+
+  updateConfig(partial: Record<string, Json>): void {
+    this.currentConfig = { ...this.currentConfig, ...this.checkConfigKeys(partial) };
+  }
+
+  /** Hook for components that rebuild state from their variable (local models). */
+  protected onVariableUpdate(_variable: Variable): void {}
+
+  private checkConfigKeys(partial: Record<string, Json>): Record<string, Json> {
+    for (const key of Object.keys(partial)) {
+      if (!(key in this.currentConfig)) {
+        throw new Error(`component "${this.name}" has no config key "${key}" (it has: ${Object.keys(this.currentConfig).join(", ") || "none"})`);
+      }
+    }
+    return partial;
+  }
+
+  /** The variable and config in effect under `ctx`'s overrides. */
+  resolve(ctx: RunContext): { variable: Variable | undefined; config: Record<string, Json> } {
+    const o = ctx.overrides[this.name];
+    if (!o) return { variable: this.currentVariable, config: this.currentConfig };
+    let variable = this.currentVariable;
+    if (o.variable) {
+      if (!variable) throw new Error(`override for "${this.name}" sets a variable, but the component has none`);
+      variable = applyPatch(variable, o.variable);
+    }
+    const config = o.config ? { ...this.currentConfig, ...this.checkConfigKeys(o.config) } : this.currentConfig;
+    return { variable, config };
+  }
+
+  /** Calls the component on exactly its input fields and returns outputs with the call record. */
+  async call(inputs: Fields, ctx: RunContext): Promise<{ outputs: Fields; record: CallRecord }> {
+    const picked: Fields = {};
+    for (const f of this.inputFields) {
+      if (!(f in inputs)) throw new Error(`component "${this.name}" needs input field "${f}", which is missing`);
+      picked[f] = inputs[f]!;
+    }
+    const { variable, config } = this.resolve(ctx);
+    const outputs = await this.forward(picked, { variable, config, ctx, component: this.name });
+    for (const f of this.outputFields) {
+      if (!(f in outputs)) throw new Error(`component "${this.name}" returned no "${f}" (declared output)`);
+    }
+    const record: CallRecord = { component: this.name, inputs: picked, outputs, variable: variable ? snapshot(variable) : null };
+    ctx.tracer.event("component", { component: this.name, exampleId: ctx.exampleId, stage: ctx.stage });
+    return { outputs, record };
+  }
+}
+
+// Weights are large and already stored in state dicts; a trace keeps only their architecture id.
+function snapshot(variable: Variable): Variable {
+  if (variable.kind === "weights") return { kind: "weights", value: { arch: variable.value.arch, tensors: {} } };
+  return cloneJson(variable as unknown as Json) as unknown as Variable;
+}
+
+/** A component defined by a plain function (tools, retrievers, deterministic glue). */
+export class FunctionComponent extends Component {
+  private readonly fn: (inputs: Fields, env: CallEnv) => Promise<Fields> | Fields;
+  constructor(spec: ComponentSpec, fn: (inputs: Fields, env: CallEnv) => Promise<Fields> | Fields) {
+    super(spec);
+    this.fn = fn;
+  }
+  protected async forward(inputs: Fields, env: CallEnv): Promise<Fields> {
+    return this.fn(inputs, env);
+  }
+}

@@ -1,0 +1,198 @@
+import type { Fields, Json } from "./json";
+import type { Component, CallRecord } from "./component";
+import type { RunContext } from "./context";
+import type { Variable } from "./variable";
+import { mapLimit } from "./concurrency";
+import { mean, std, ci95 } from "./stats";
+import { BudgetExceededError } from "../lm/budget";
+
+/** One dataset row: a stable id (routed to SimLM's oracle) and its fields (inputs and ground truth). */
+export interface Example {
+  id: string;
+  fields: Fields;
+}
+
+/** The global metric: final outputs against the example's ground truth, higher is better. */
+export type Metric = (prediction: Fields, example: Example) => number;
+
+export interface SystemSpec {
+  name: string;
+  /** Registration order must be a topological order of the field-name DAG (asserted). */
+  components: Component[];
+  /** Defaults to the last component's output fields. */
+  finalOutputFields?: string[];
+  metric: Metric;
+}
+
+export interface RunResult {
+  /** The final output fields, read from the merged context. */
+  outputs: Fields;
+  /** Every field known after the run: example inputs and every component's outputs. */
+  context: Fields;
+  trace: CallRecord[];
+}
+
+export interface EvaluateOptions {
+  repeats?: number;
+  concurrency?: number;
+  /** Called after each finished example, for progress displays. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EvalResult {
+  /** scores[r][i]: repeat r on example i; a run that threw scores 0 and is counted in `failures`. */
+  scores: number[][];
+  /** Per-example mean over repeats. */
+  perExample: number[];
+  /** Mean of each repeat over all examples. */
+  trialMeans: number[];
+  /** Mean over repeats of the trial means. */
+  mean: number;
+  /** Sample std of the trial means (0 with one repeat). */
+  std: number;
+  /** Half-width of the 95% t interval over per-example means. */
+  ci95: number;
+  n: number;
+  repeats: number;
+  failures: number;
+}
+
+export type StateDict = Record<string, { variable: Variable | null; config: Record<string, Json> }>;
+
+export class CompoundSystem {
+  readonly name: string;
+  readonly components: readonly Component[];
+  readonly finalOutputFields: readonly string[];
+  /** Fields read from the dataset: consumed by some component, produced by none. */
+  readonly requiredInputFields: readonly string[];
+  readonly metric: Metric;
+  private readonly byName = new Map<string, Component>();
+
+  constructor(spec: SystemSpec) {
+    if (spec.components.length === 0) throw new Error(`system "${spec.name}" has no components`);
+    this.name = spec.name;
+    this.components = [...spec.components];
+    this.metric = spec.metric;
+    const producedBy = new Map<string, string>();
+    for (const c of this.components) {
+      if (this.byName.has(c.name)) throw new Error(`system "${spec.name}" registers component "${c.name}" twice`);
+      this.byName.set(c.name, c);
+      for (const f of c.outputFields) producedBy.set(f, c.name);
+    }
+    const seen = new Set<string>();
+    const required: string[] = [];
+    for (const c of this.components) {
+      for (const f of c.inputFields) {
+        const producer = producedBy.get(f);
+        if (producer === undefined) {
+          if (!required.includes(f)) required.push(f);
+        } else if (!seen.has(producer)) {
+          throw new Error(
+            `system "${spec.name}": component "${c.name}" reads "${f}" from "${producer}", which is registered after it; register components in topological order`,
+          );
+        }
+      }
+      seen.add(c.name);
+    }
+    this.requiredInputFields = required;
+    this.finalOutputFields = spec.finalOutputFields ?? [...this.components[this.components.length - 1]!.outputFields];
+    for (const f of this.finalOutputFields) {
+      if (!producedBy.has(f)) throw new Error(`system "${spec.name}": final output "${f}" is produced by no component`);
+    }
+  }
+
+  component(name: string): Component {
+    const c = this.byName.get(name);
+    if (!c) throw new Error(`system "${this.name}" has no component "${name}" (it has: ${[...this.byName.keys()].join(", ")})`);
+    return c;
+  }
+
+  indexOf(name: string): number {
+    return this.components.indexOf(this.component(name));
+  }
+
+  get optimizableComponents(): Component[] {
+    return this.components.filter((c) => c.optimizable);
+  }
+
+  /** Runs the whole system on one example (one global system run against the budget). */
+  async run(example: Example, ctx: RunContext): Promise<RunResult> {
+    const inputs: Fields = {};
+    for (const f of this.requiredInputFields) {
+      if (!(f in example.fields)) throw new Error(`example "${example.id}" lacks field "${f}" that system "${this.name}" reads`);
+      inputs[f] = example.fields[f]!;
+    }
+    return this.runFrom(0, inputs, ctx.withExample(example.id));
+  }
+
+  /**
+   * Runs components[start..] on a context that already holds every field they read (rollouts
+   * re-run the downstream part of the system on frozen upstream outputs). Counts as one system run.
+   */
+  async runFrom(start: number, context: Fields, ctx: RunContext): Promise<RunResult> {
+    ctx.budget.reserve("systemRuns");
+    const merged: Fields = { ...context };
+    const trace: CallRecord[] = [];
+    for (const c of this.components.slice(start)) {
+      const { outputs, record } = await c.call(merged, ctx);
+      Object.assign(merged, outputs);
+      trace.push(record);
+    }
+    const outputs: Fields = {};
+    for (const f of this.finalOutputFields) outputs[f] = merged[f]!;
+    return { outputs, context: merged, trace };
+  }
+
+  /** The global metric of one example; a run or metric that throws scores 0 (budget errors propagate). */
+  async score(example: Example, ctx: RunContext): Promise<{ score: number; failed: boolean; result?: RunResult }> {
+    try {
+      const result = await this.run(example, ctx);
+      return { score: this.scoreOutputs(result.outputs, example), failed: false, result };
+    } catch (err) {
+      if (err instanceof BudgetExceededError) throw err;
+      ctx.tracer.event("failure", { exampleId: example.id, error: String(err) });
+      return { score: 0, failed: true };
+    }
+  }
+
+  scoreOutputs(outputs: Fields, example: Example): number {
+    const s = this.metric(outputs, example);
+    if (!Number.isFinite(s)) throw new Error(`metric of system "${this.name}" returned ${s} for example "${example.id}"`);
+    return s;
+  }
+
+  async evaluate(examples: readonly Example[], ctx: RunContext, options: EvaluateOptions = {}): Promise<EvalResult> {
+    const repeats = options.repeats ?? 1;
+    if (!(Number.isInteger(repeats) && repeats >= 1)) throw new Error(`repeats must be a positive integer (got ${repeats})`);
+    if (examples.length === 0) throw new Error(`cannot evaluate system "${this.name}" on an empty dataset`);
+    const jobs = Array.from({ length: repeats }, (_, r) => examples.map((ex) => ({ r, ex }))).flat();
+    let done = 0;
+    let failures = 0;
+    const flat = await mapLimit(jobs, options.concurrency ?? 8, async ({ r, ex }) => {
+      const { score, failed } = await this.score(ex, ctx.withSample(ctx.sampleIndex + r));
+      if (failed) failures++;
+      options.onProgress?.(++done, jobs.length);
+      return score;
+    });
+    const scores = Array.from({ length: repeats }, (_, r) => flat.slice(r * examples.length, (r + 1) * examples.length));
+    const perExample = examples.map((_, i) => mean(scores.map((row) => row[i]!)));
+    const trialMeans = scores.map(mean);
+    return { scores, perExample, trialMeans, mean: mean(trialMeans), std: std(trialMeans), ci95: ci95(perExample), n: examples.length, repeats, failures };
+  }
+
+  stateDict(): StateDict {
+    const out: StateDict = {};
+    for (const c of this.components) {
+      out[c.name] = { variable: c.variable ? (JSON.parse(JSON.stringify(c.variable)) as Variable) : null, config: { ...c.config } };
+    }
+    return out;
+  }
+
+  loadStateDict(state: StateDict): void {
+    for (const [name, entry] of Object.entries(state)) {
+      const c = this.component(name);
+      if (entry.variable) c.update(entry.variable);
+      c.updateConfig(entry.config);
+    }
+  }
+}
