@@ -1,7 +1,7 @@
 import type { Fields, Json } from "./json";
 import { cloneJson } from "./json";
-import type { RunContext } from "./context";
-import { applyPatch, type Variable } from "./variable";
+import type { RunContext, ValueSelector } from "./context";
+import { applyPatch, enumerateSpace, type Variable, type VariablePatch } from "./variable";
 
 export interface ComponentSpec {
   name: string;
@@ -104,6 +104,28 @@ export abstract class Component {
     return { variable, config };
   }
 
+  /** Runs every value of the search space on this input and keeps the one the selector picks. */
+  private async selectPerInput(
+    inputs: Fields,
+    variable: Extract<Variable, { kind: "params" } | { kind: "model" }>,
+    config: Record<string, Json>,
+    ctx: RunContext,
+    selector: ValueSelector,
+  ): Promise<{ outputs: Fields; used: Variable }> {
+    const patches: VariablePatch[] =
+      variable.kind === "params"
+        ? enumerateSpace(variable.space).map((value) => ({ kind: "params", value }))
+        : variable.choices.map((value) => ({ kind: "model", value }));
+    const candidates: { patch: VariablePatch; outputs: Fields; variable: Variable }[] = [];
+    for (const patch of patches) {
+      const v = applyPatch(variable, patch);
+      candidates.push({ patch, variable: v, outputs: await this.forward(inputs, { variable: v, config, ctx, component: this.name }) });
+    }
+    const chosen = candidates[await selector(inputs, candidates)];
+    if (!chosen) throw new Error(`the per-input selector of "${this.name}" returned no valid candidate index`);
+    return { outputs: chosen.outputs, used: chosen.variable };
+  }
+
   /** Calls the component on exactly its input fields and returns outputs with the call record. */
   async call(inputs: Fields, ctx: RunContext): Promise<{ outputs: Fields; record: CallRecord }> {
     const picked: Fields = {};
@@ -112,11 +134,15 @@ export abstract class Component {
       picked[f] = inputs[f]!;
     }
     const { variable, config } = this.resolve(ctx);
-    const outputs = await this.forward(picked, { variable, config, ctx, component: this.name });
+    const selector = this.name in ctx.selectors ? ctx.selectors[this.name] : undefined;
+    const { outputs, used } =
+      selector !== undefined && (variable?.kind === "params" || variable?.kind === "model")
+        ? await this.selectPerInput(picked, variable, config, ctx, selector)
+        : { outputs: await this.forward(picked, { variable, config, ctx, component: this.name }), used: variable };
     for (const f of this.outputFields) {
       if (!(f in outputs)) throw new Error(`component "${this.name}" returned no "${f}" (declared output)`);
     }
-    const record: CallRecord = { component: this.name, inputs: picked, outputs, variable: variable ? snapshot(variable) : null };
+    const record: CallRecord = { component: this.name, inputs: picked, outputs, variable: used ? snapshot(used) : null };
     ctx.tracer.event("component", { component: this.name, exampleId: ctx.exampleId, stage: ctx.stage });
     return { outputs, record };
   }

@@ -1,4 +1,4 @@
-import type { Json } from "./json";
+import type { Fields, Json } from "./json";
 import type { VariablePatch } from "./variable";
 import type { LM } from "../lm/types";
 import { Budget } from "../lm/budget";
@@ -12,6 +12,13 @@ export interface ComponentOverride {
 }
 
 export type Overrides = Record<string, ComponentOverride>;
+
+/**
+ * Per-input choice of a `params`/`model` value at run time: given one input and the outputs each
+ * candidate value produces, returns the index of the candidate to keep (the paper's local
+ * selection by the LRF).
+ */
+export type ValueSelector = (inputs: Fields, candidates: readonly { patch: VariablePatch; outputs: Fields }[]) => Promise<number>;
 
 /** Receives structured events (component calls, stages); the default drops them. */
 export interface Tracer {
@@ -38,6 +45,8 @@ export class RunContext {
   readonly budget: Budget;
   readonly tracer: Tracer;
   readonly overrides: Readonly<Overrides>;
+  /** Components whose value is chosen per input (see ValueSelector). */
+  readonly selectors: Readonly<Record<string, ValueSelector>>;
   /** Base sample index of LM calls made under this context (repeats and re-samples differ here). */
   readonly sampleIndex: number;
   /** The dataset example being run, routed to SimLM as metadata. */
@@ -45,12 +54,17 @@ export class RunContext {
   /** Optimizer stage for accounting ("eval", "collect", "optimize", "validate", …). */
   readonly stage: string;
 
-  constructor(options: RunContextOptions, inherited?: Partial<Pick<RunContext, "overrides" | "sampleIndex" | "exampleId" | "stage">>) {
+  constructor(options: RunContextOptions, inherited?: Partial<Pick<RunContext, "overrides" | "selectors" | "sampleIndex" | "exampleId" | "stage">>) {
     this.lm = options.lm;
     this.seed = options.seed;
-    this.budget = options.budget ?? new Budget();
+    // An LM that charges a budget (LMClient) must charge this context's budget, or caps would silently not apply.
+    if (options.budget && options.lm.budget && options.budget !== options.lm.budget) {
+      throw new Error("RunContext: its LM charges a different Budget; construct the LMClient with this budget, or omit `budget` to adopt the client's");
+    }
+    this.budget = options.budget ?? options.lm.budget ?? new Budget();
     this.tracer = options.tracer ?? silentTracer;
     this.overrides = inherited?.overrides ?? {};
+    this.selectors = inherited?.selectors ?? {};
     this.sampleIndex = inherited?.sampleIndex ?? 0;
     this.exampleId = inherited?.exampleId;
     this.stage = inherited?.stage ?? "run";
@@ -61,10 +75,10 @@ export class RunContext {
     return createRng(`${this.seed}/${stream}`);
   }
 
-  private child(changes: Partial<Pick<RunContext, "overrides" | "sampleIndex" | "exampleId" | "stage">>): RunContext {
+  private child(changes: Partial<Pick<RunContext, "overrides" | "selectors" | "sampleIndex" | "exampleId" | "stage">>): RunContext {
     return new RunContext(
       { lm: this.lm, seed: this.seed, budget: this.budget, tracer: this.tracer },
-      { overrides: this.overrides, sampleIndex: this.sampleIndex, exampleId: this.exampleId, stage: this.stage, ...changes },
+      { overrides: this.overrides, selectors: this.selectors, sampleIndex: this.sampleIndex, exampleId: this.exampleId, stage: this.stage, ...changes },
     );
   }
 
@@ -97,7 +111,12 @@ export class RunContext {
   withLM(lm: LM): RunContext {
     return new RunContext(
       { lm, seed: this.seed, budget: this.budget, tracer: this.tracer },
-      { overrides: this.overrides, sampleIndex: this.sampleIndex, exampleId: this.exampleId, stage: this.stage },
+      { overrides: this.overrides, selectors: this.selectors, sampleIndex: this.sampleIndex, exampleId: this.exampleId, stage: this.stage },
     );
+  }
+
+  /** Installs per-input value selectors (replacing any for the same components). */
+  withSelectors(selectors: Record<string, ValueSelector>): RunContext {
+    return this.child({ selectors: { ...this.selectors, ...selectors } });
   }
 }

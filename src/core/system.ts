@@ -22,6 +22,8 @@ export interface SystemSpec {
   /** Defaults to the last component's output fields. */
   finalOutputFields?: string[];
   metric: Metric;
+  /** The ideal final outputs of an example (ground-truth injection during preference collection). */
+  groundTruthOutputs?: (example: Example) => Fields;
 }
 
 export interface RunResult {
@@ -66,6 +68,7 @@ export class CompoundSystem {
   /** Fields read from the dataset: consumed by some component, produced by none. */
   readonly requiredInputFields: readonly string[];
   readonly metric: Metric;
+  readonly groundTruthOutputs: ((example: Example) => Fields) | undefined;
   private readonly byName = new Map<string, Component>();
 
   constructor(spec: SystemSpec) {
@@ -73,6 +76,7 @@ export class CompoundSystem {
     this.name = spec.name;
     this.components = [...spec.components];
     this.metric = spec.metric;
+    this.groundTruthOutputs = spec.groundTruthOutputs;
     const producedBy = new Map<string, string>();
     for (const c of this.components) {
       if (this.byName.has(c.name)) throw new Error(`system "${spec.name}" registers component "${c.name}" twice`);

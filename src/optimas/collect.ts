@@ -1,0 +1,189 @@
+import type { Fields } from "../core/json";
+import { stableStringify } from "../core/json";
+import type { Component } from "../core/component";
+import type { RunContext, ComponentOverride } from "../core/context";
+import type { CompoundSystem, Example } from "../core/system";
+import { enumerateSpace } from "../core/variable";
+import { mapLimit } from "../core/concurrency";
+import { mean } from "../core/stats";
+import { shuffled } from "../core/random";
+import { BudgetExceededError } from "../lm/budget";
+import type { PreferencePair } from "../reward/types";
+
+/**
+ * Preference data for one component (§3 of the algorithm spec, with its flaws fixed): run the
+ * system, freeze the upstream context, re-sample the component, roll the downstream components out
+ * with the current variables, score every candidate with the global metric, and pair them.
+ */
+
+export interface CollectOptions {
+  numSamples: number;
+  numRollouts: number;
+  minGap: number;
+  pairRule: "all-ordered" | "reference-later-wins";
+  groundTruthInjection: boolean;
+  sampleTemperature: number | null;
+  concurrency: number;
+  /** Keeps this call's sample indices apart from other collections (iteration number, say). */
+  round: number;
+}
+
+export interface CollectedPair extends PreferencePair {
+  exampleId: string;
+}
+
+export interface Candidate {
+  outputs: Fields;
+  /** The variable patch the candidate was drawn with (params/model sampling), if any. */
+  override?: ComponentOverride;
+  score: number;
+  /** Rollouts that threw; each scored 0. */
+  failures: number;
+}
+
+export interface CollectedExample {
+  exampleId: string;
+  /** The component's inputs under the current upstream variables. */
+  inputs: Fields;
+  candidates: Candidate[];
+}
+
+export interface Collection {
+  component: string;
+  examples: CollectedExample[];
+  pairs: CollectedPair[];
+  /** Rollouts and base runs that threw (scored as failures, never aborting collection). */
+  failures: number;
+}
+
+const SAMPLE_STRIDE = 1000;
+
+/** How one candidate is drawn: a variable or config override, and for LLM re-samples a fresh sample index. */
+interface Draw {
+  override: ComponentOverride;
+  sampleIndex?: number;
+}
+
+/** Candidate draws for one example: distinct values of a search space, or distinct sample indices. */
+function candidateDraws(component: Component, options: CollectOptions, ctx: RunContext, exampleId: string): Draw[] {
+  const variable = component.variable;
+  const rng = ctx.rng(`collect/${options.round}/${component.name}/${exampleId}`);
+  if (variable?.kind === "params") {
+    const current = stableStringify(variable.value);
+    const values = enumerateSpace(variable.space).filter((v) => stableStringify({ ...variable.value, ...v }) !== current);
+    return shuffled(values, rng).slice(0, options.numSamples).map((value) => ({ override: { variable: { kind: "params", value } } }));
+  }
+  if (variable?.kind === "model") {
+    const others = variable.choices.filter((m) => m !== variable.value);
+    return shuffled(others, rng).slice(0, options.numSamples).map((value) => ({ override: { variable: { kind: "model", value } } }));
+  }
+  const config = options.sampleTemperature !== null && "temperature" in component.config ? { temperature: options.sampleTemperature } : undefined;
+  return Array.from({ length: options.numSamples }, (_, s) => ({ override: { config }, sampleIndex: SAMPLE_STRIDE * (options.round + 1) + s + 1 }));
+}
+
+/** Every ordered pair with a gap above `minGap`; the reference kept only later-listed winners. */
+export function formPairs(component: string, exampleId: string, inputs: Fields, candidates: readonly Candidate[], options: Pick<CollectOptions, "minGap" | "pairRule">): CollectedPair[] {
+  const pairs: CollectedPair[] = [];
+  for (let a = 0; a < candidates.length; a++) {
+    for (let b = 0; b < candidates.length; b++) {
+      if (a === b) continue;
+      if (options.pairRule === "reference-later-wins" && a < b) continue;
+      const ca = candidates[a]!;
+      const cb = candidates[b]!;
+      if (ca.score - cb.score > options.minGap) {
+        pairs.push({ component, exampleId, inputs, chosen: ca.outputs, rejected: cb.outputs, scoreChosen: ca.score, scoreRejected: cb.score });
+      }
+    }
+  }
+  return pairs;
+}
+
+export async function collectPreferences(
+  system: CompoundSystem,
+  componentName: string,
+  examples: readonly Example[],
+  ctx: RunContext,
+  options: CollectOptions,
+): Promise<Collection> {
+  const index = system.indexOf(componentName);
+  const component = system.component(componentName);
+  const isLast = index === system.components.length - 1;
+  const collectCtx = ctx.withStage("collect");
+  let failures = 0;
+
+  const rollout = async (example: Example, context: Fields): Promise<{ score: number; failures: number }> => {
+    // The last component's candidates are scored once: the metric is deterministic.
+    const runs = isLast ? 1 : options.numRollouts;
+    const scores: number[] = [];
+    let failed = 0;
+    for (let r = 0; r < runs; r++) {
+      try {
+        const exCtx = collectCtx.withExample(example.id).withSample(SAMPLE_STRIDE * (options.round + 1) + r);
+        const outputs = isLast ? pickFinal(system, context) : (await system.runFrom(index + 1, context, exCtx)).outputs;
+        scores.push(system.scoreOutputs(outputs, example));
+      } catch (err) {
+        if (err instanceof BudgetExceededError) throw err;
+        failed++;
+        scores.push(0);
+      }
+    }
+    return { score: mean(scores), failures: failed };
+  };
+
+  const perExample = await mapLimit(examples, options.concurrency, async (example) => {
+    const exCtx = collectCtx.withExample(example.id).withSample(SAMPLE_STRIDE * (options.round + 1));
+    let base;
+    try {
+      base = await system.run(example, exCtx);
+    } catch (err) {
+      if (err instanceof BudgetExceededError) throw err;
+      failures++;
+      return undefined;
+    }
+    const record = base.trace[index]!;
+    const upstream: Fields = { ...base.context };
+    for (const later of system.components.slice(index)) for (const f of later.outputFields) delete upstream[f];
+    for (const f of Object.keys(example.fields)) if (system.requiredInputFields.includes(f)) upstream[f] = example.fields[f]!;
+
+    const drawn: { outputs: Fields; override?: ComponentOverride }[] = [];
+    for (const { override, sampleIndex } of candidateDraws(component, options, ctx, example.id)) {
+      let callCtx = exCtx.withOverrides({ [componentName]: override });
+      if (sampleIndex !== undefined) callCtx = callCtx.withSample(sampleIndex);
+      try {
+        const { outputs } = await component.call(upstream, callCtx);
+        drawn.push({ outputs, override: override.variable ? override : undefined });
+      } catch (err) {
+        if (err instanceof BudgetExceededError) throw err;
+        failures++;
+      }
+    }
+    // The original output joins the samples; duplicates (same outputs) are dropped, first kept.
+    drawn.push({ outputs: record.outputs });
+    if (options.groundTruthInjection && isLast && system.groundTruthOutputs) drawn.push({ outputs: system.groundTruthOutputs(example) });
+    const seen = new Set<string>();
+    const unique = drawn.filter((d) => {
+      const key = stableStringify(d.outputs);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+
+    const candidates: Candidate[] = [];
+    for (const d of unique) {
+      const { score, failures: f } = await rollout(example, { ...upstream, ...d.outputs });
+      failures += f;
+      candidates.push({ outputs: d.outputs, override: d.override, score, failures: f });
+    }
+    return { exampleId: example.id, inputs: record.inputs, candidates } satisfies CollectedExample;
+  });
+
+  const collected = perExample.filter((e): e is CollectedExample => e !== undefined);
+  const pairs = collected.flatMap((e) => formPairs(componentName, e.exampleId, e.inputs, e.candidates, options));
+  return { component: componentName, examples: collected, pairs, failures };
+}
+
+function pickFinal(system: CompoundSystem, context: Fields): Fields {
+  const out: Fields = {};
+  for (const f of system.finalOutputFields) out[f] = context[f]!;
+  return out;
+}

@@ -1,0 +1,134 @@
+import type { MarginMode } from "../reward/pairs";
+
+/**
+ * Every knob of an Optimas run. Defaults fix the reference implementation's flaws
+ * (shared/reference/optimas-algorithm.md §7); where the paper's intent is ambiguous the
+ * reference behaviour stays reachable through the named option, so an ablation can compare.
+ */
+export interface OptimasConfig {
+  /** Outer iterations (reference configs: 100). */
+  iterations: number;
+  /** Training examples whose pairs train the initial LRF (reference generate configs: 20). */
+  initialTrainSize: number;
+  /** Fresh training examples re-collected for the selected component each iteration (§5.5). */
+  perIterationNewData: number;
+  /** Validation examples for the acceptance gate (reference: first 10–20). */
+  valSize: number;
+  /** Re-samples of the component per example (candidates = samples + the original). */
+  numSamples: number;
+  /** Downstream rollouts averaged per candidate. */
+  numRollouts: number;
+  /** Pairs need a score gap strictly above this. */
+  minGap: number;
+  /**
+   * "all-ordered": every ordered pair whose gap exceeds `minGap` (fix of §7.1);
+   * "reference-later-wins": only pairs where the later-listed candidate wins (the reference's rule).
+   */
+  pairRule: "all-ordered" | "reference-later-wins";
+  /** Inject the ground truth as a synthetic best candidate for the last component (§3.6; off: its score is assumed). */
+  groundTruthInjection: boolean;
+  /** Temperature used when re-sampling an LLM component (fix of §7.10; null keeps the component's own). */
+  sampleTemperature: number | null;
+  /** Initial LRF training epochs, and epochs per adaptation. */
+  lrfEpochs: number;
+  adaptEpochs: number;
+  lrfLearningRate: number;
+  marginMode: MarginMode;
+  /** Adapt the LRF on fresh on-policy pairs every iteration (off = the "no adaptation" ablation). */
+  adaptLrf: boolean;
+  /**
+   * "always": fresh pairs every iteration (fix of §7.12); "after-first-accept": the reference's
+   * rule (no fresh data until an update is accepted).
+   */
+  freshData: "always" | "after-first-accept";
+  /** Replay buffer capacity per component, and the most pairs one adaptation trains on. */
+  replayBufferSize: number;
+  adaptTrainSize: number;
+  /** Share of the initial pairs held out to report LRF pair accuracy. */
+  heldOutShare: number;
+  /**
+   * Component selection: "fresh-gap" = softmax over mean preference gaps of the replay buffer
+   * (offline + on-policy pairs), with a cooldown; "reference-offline-gap" = softmax over the
+   * static offline gaps only (§5.4).
+   */
+  selection: "fresh-gap" | "reference-offline-gap";
+  selectionTemperature: number;
+  /** Iterations after being selected during which a component is not selected again (when others are eligible). */
+  cooldown: number;
+  /** Local optimizer settings. */
+  promptCandidates: number;
+  /** Inputs sampled from the component's bank to score candidates with the LRF. */
+  localTrainSize: number;
+  /** "global": one best value for all inputs; "per-input": the LRF picks a value per input at run time. */
+  searchMode: "global" | "per-input";
+  /**
+   * How the final component's candidates are scored: "lrf" (the method as stated) or
+   * "global-metric" (the reference's shortcut, §7.5).
+   */
+  finalComponentScoring: "lrf" | "global-metric";
+  policyEpochs: number;
+  policySamples: number;
+  policyLearningRate: number;
+  /** Acceptance: paired validation improvement must exceed this (0 = the reference's strict ">"). */
+  acceptTolerance: number;
+  /** Turn the validation gate off (ablation): every candidate is accepted. */
+  validationGate: boolean;
+  /** Local reward: the learned LRF, or an LLM judge (`judge.score`) as an ablation. */
+  localReward: "lrf" | "judge";
+  /** Model used by meta-skills (OPRO proposals, judge). */
+  metaModel: string;
+  concurrency: number;
+}
+
+export const DEFAULT_CONFIG: OptimasConfig = {
+  iterations: 20,
+  initialTrainSize: 20,
+  perIterationNewData: 10,
+  valSize: 20,
+  numSamples: 3,
+  numRollouts: 3,
+  minGap: 0,
+  pairRule: "all-ordered",
+  groundTruthInjection: false,
+  sampleTemperature: 0.7,
+  lrfEpochs: 20,
+  adaptEpochs: 2,
+  lrfLearningRate: 1e-3,
+  marginMode: "minmax",
+  adaptLrf: true,
+  freshData: "always",
+  replayBufferSize: 400,
+  adaptTrainSize: 256,
+  heldOutShare: 0.2,
+  selection: "fresh-gap",
+  selectionTemperature: 0.25,
+  cooldown: 1,
+  promptCandidates: 4,
+  localTrainSize: 20,
+  searchMode: "global",
+  finalComponentScoring: "lrf",
+  policyEpochs: 20,
+  policySamples: 4,
+  policyLearningRate: 0.05,
+  acceptTolerance: 0,
+  validationGate: true,
+  localReward: "lrf",
+  metaModel: "sim-l",
+  concurrency: 8,
+};
+
+export type Preset = "quick" | "paper";
+
+/** Presets scale iteration counts; `paper` follows the reference configs where they are sound (§6.7). */
+export const PRESETS: Record<Preset, Partial<OptimasConfig>> = {
+  quick: { iterations: 6, initialTrainSize: 12, perIterationNewData: 6, valSize: 15, lrfEpochs: 15, promptCandidates: 3, localTrainSize: 12, policyEpochs: 10 },
+  paper: { iterations: 20, initialTrainSize: 20, perIterationNewData: 10, valSize: 20 },
+};
+
+export function resolveConfig(preset: Preset | undefined, overrides: Partial<OptimasConfig> = {}): OptimasConfig {
+  const config = { ...DEFAULT_CONFIG, ...(preset ? PRESETS[preset] : {}), ...overrides };
+  for (const key of Object.keys(overrides)) {
+    if (!(key in DEFAULT_CONFIG)) throw new Error(`unknown Optimas option "${key}" (see src/optimas/config.ts)`);
+  }
+  return config;
+}

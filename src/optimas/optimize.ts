@@ -1,0 +1,308 @@
+import type { Component } from "../core/component";
+import type { RunContext, ValueSelector } from "../core/context";
+import type { CompoundSystem, Example, StateDict } from "../core/system";
+import { mean } from "../core/stats";
+import { shuffled } from "../core/random";
+import { BudgetExceededError, type BudgetSpent } from "../lm/budget";
+import { LocalRewardModel, type PairAccuracy, type SavedLocalRewardModel } from "../reward/lrf";
+import { HashedNgramFeaturizer } from "../reward/hashed-featurizer";
+import type { Featurizer } from "../reward/types";
+import { collectPreferences, type CollectedPair, type CollectOptions } from "./collect";
+import type { OptimasConfig } from "./config";
+import { LrfReward, type LocalReward } from "./local-reward";
+import { meanGap, selectComponent } from "./select";
+import { RunDir } from "./run-dir";
+import { optimizePrompt } from "./optimizers/prompt";
+import { optimizeSearch, perInputSelector } from "./optimizers/search";
+import { optimizeWeights } from "./optimizers/weights";
+import type { InputRow, LocalOptimizerArgs, LocalOptimizerResult, ScoredCandidate } from "./optimizers/types";
+
+/**
+ * The Optimas loop (§5 of the algorithm spec, flaws of §7 fixed): train one LRF head per
+ * optimizable component on preference pairs labelled by the global metric; then each iteration
+ * select a component, collect fresh on-policy pairs for it, adapt its LRF head on a replay buffer,
+ * optimize the component against the head with the optimizer for its variable type, and keep the
+ * change only if the global metric on the same validation examples (same seeds) improves.
+ */
+
+export interface IterationRecord {
+  iteration: number;
+  component: string;
+  selectionProbabilities: Record<string, number>;
+  freshPairs: number;
+  /** Accuracy of the LRF head on this iteration's fresh pairs, before adapting on them (alignment on new data). */
+  lrfFreshPairAccuracy: number | null;
+  candidates: ScoredCandidate[];
+  valBefore: number;
+  valAfter: number;
+  accepted: boolean;
+  perInput: boolean;
+  budget: BudgetSpent;
+  /** Wall time per stage; excluded from determinism comparisons. */
+  ms: { collect: number; lrf: number; optimize: number; validate: number };
+}
+
+export interface Checkpoint {
+  format: "optimas-checkpoint";
+  version: 1;
+  nextIteration: number;
+  status: "running" | "finished" | "stopped" | "budget";
+  initialVal: number;
+  best: { score: number; perExample: number[]; iteration: number };
+  stateDict: StateDict;
+  perInput: string[];
+  buffers: Record<string, CollectedPair[]>;
+  heldOut: CollectedPair[];
+  offlineGaps: Record<string, number>;
+  lastSelected: Record<string, number>;
+  acceptedAny: boolean;
+  inputBank: Record<string, { exampleId: string; inputs: InputRow["inputs"] }[]>;
+  history: IterationRecord[];
+  initialLrf: { pairs: number; heldOutAccuracy: PairAccuracy | null };
+  budget: BudgetSpent;
+}
+
+export interface OptimasRunArgs {
+  system: CompoundSystem;
+  train: readonly Example[];
+  val: readonly Example[];
+  ctx: RunContext;
+  config: OptimasConfig;
+  runDir: RunDir;
+  /** Alternative local reward (the judge ablation); default: the LRF. */
+  makeLocalReward?: (lrf: LocalRewardModel) => LocalReward;
+  featurizer?: Featurizer;
+  onEvent?: (event: OptimasEvent) => void;
+}
+
+export type OptimasEvent =
+  | { kind: "stage"; stage: string }
+  | { kind: "iteration"; record: IterationRecord; total: number };
+
+export interface OptimasOutcome {
+  checkpoint: Checkpoint;
+  /** The context to evaluate the optimized system with (per-input selectors installed). */
+  evalCtx: RunContext;
+  lrf: LocalRewardModel;
+}
+
+const VAL_SAMPLE = 900_000;
+
+function collectOptions(config: OptimasConfig, round: number): CollectOptions {
+  return {
+    numSamples: config.numSamples,
+    numRollouts: config.numRollouts,
+    minGap: config.minGap,
+    pairRule: config.pairRule,
+    groundTruthInjection: config.groundTruthInjection,
+    sampleTemperature: config.sampleTemperature,
+    concurrency: config.concurrency,
+    round,
+  };
+}
+
+function lastN<T>(items: readonly T[], n: number): T[] {
+  return n <= 0 ? [] : items.slice(Math.max(0, items.length - n));
+}
+
+export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> {
+  const { system, config, runDir } = args;
+  const ctx = args.ctx;
+  const components = system.optimizableComponents;
+  if (components.length === 0) throw new Error(`system "${system.name}" has no optimizable component`);
+  const val = args.val.slice(0, config.valSize);
+  const byId = new Map([...args.train, ...args.val].map((e) => [e.id, e]));
+  const emit = args.onEvent ?? (() => undefined);
+
+  let cp: Checkpoint;
+  let lrf: LocalRewardModel;
+  if (runDir.exists("checkpoint.json")) {
+    cp = runDir.read<Checkpoint>("checkpoint.json", "checkpoint");
+    system.loadStateDict(cp.stateDict);
+    ctx.budget.restore(cp.budget);
+    lrf = await LocalRewardModel.deserialize(runDir.read<SavedLocalRewardModel>("lrf.json", "reward model"), { lm: ctx.lm, source: runDir.file("lrf.json") });
+  } else {
+    ({ cp, lrf } = await initialize(args, val, emit));
+  }
+  const reward = args.makeLocalReward ? args.makeLocalReward(lrf) : new LrfReward(lrf);
+  const selectorsFor = (names: readonly string[]): Record<string, ValueSelector> =>
+    Object.fromEntries(names.map((n) => [n, perInputSelector(system.component(n), reward)]));
+  const validate = async (perInput: readonly string[]) =>
+    system.evaluate(val, ctx.withStage("validate").withSample(VAL_SAMPLE).withSelectors(selectorsFor(perInput)), { concurrency: config.concurrency });
+
+  const save = async () => {
+    cp.budget = ctx.budget.spent;
+    runDir.write("lrf.json", await lrf.serialize());
+    runDir.write("system-state.json", cp.stateDict);
+    runDir.write("checkpoint.json", cp);
+  };
+
+  try {
+    while (cp.nextIteration < config.iterations && cp.status === "running") {
+      if (runDir.stopRequested()) {
+        cp.status = "stopped";
+        break;
+      }
+      const it = cp.nextIteration;
+      const ms = { collect: 0, lrf: 0, optimize: 0, validate: 0 };
+      const selection = selectComponent(
+        {
+          components: components.map((c) => c.name),
+          buffers: cp.buffers,
+          offlineGaps: cp.offlineGaps,
+          lastSelected: cp.lastSelected,
+          iteration: it,
+          rule: config.selection,
+          temperature: config.selectionTemperature,
+          cooldown: config.cooldown,
+        },
+        ctx.rng(`select/${it}`),
+      );
+      const component = system.component(selection.component);
+
+      // Fresh on-policy pairs for the selected component, then LRF adaptation on the replay buffer.
+      let t = Date.now();
+      let freshPairs: CollectedPair[] = [];
+      let freshAccuracy: number | null = null;
+      if (config.adaptLrf && (config.freshData === "always" || cp.acceptedAny)) {
+        const subset = shuffled(args.train, ctx.rng(`fresh/${it}`)).slice(0, config.perIterationNewData);
+        const fresh = await collectPreferences(system, component.name, subset, ctx.withSelectors(selectorsFor(cp.perInput)), collectOptions(config, it + 1));
+        freshPairs = fresh.pairs;
+        const bank = fresh.examples.map((e) => ({ exampleId: e.exampleId, inputs: e.inputs }));
+        const freshIds = new Set(bank.map((b) => b.exampleId));
+        cp.inputBank[component.name] = [...bank, ...(cp.inputBank[component.name] ?? []).filter((b) => !freshIds.has(b.exampleId))];
+      }
+      ms.collect = Date.now() - t;
+      t = Date.now();
+      if (freshPairs.length > 0) {
+        freshAccuracy = (await lrf.pairAccuracy(freshPairs)).accuracy;
+        cp.buffers[component.name] = lastN([...(cp.buffers[component.name] ?? []), ...freshPairs], config.replayBufferSize);
+        await lrf.adapt(lastN(cp.buffers[component.name]!, config.adaptTrainSize), { epochs: config.adaptEpochs, learningRate: config.lrfLearningRate, marginMode: config.marginMode });
+      }
+      ms.lrf = Date.now() - t;
+
+      // Local optimization against the component's local reward.
+      t = Date.now();
+      const rows: InputRow[] = (cp.inputBank[component.name] ?? [])
+        .slice(0, config.localTrainSize)
+        .map((b) => ({ example: byId.get(b.exampleId)!, inputs: b.inputs }))
+        .filter((r) => r.example !== undefined);
+      const snapshot = system.stateDict();
+      const optimizerArgs: LocalOptimizerArgs = { system, component, rows, reward, ctx: ctx.withSelectors(selectorsFor(cp.perInput)), config, round: it };
+      const proposal = rows.length === 0 ? undefined : await localOptimize(component, optimizerArgs);
+      ms.optimize = Date.now() - t;
+
+      // Validation gate: same examples, same sample indices, paired with the best so far.
+      t = Date.now();
+      const perInput = proposal?.perInput ? [...new Set([...cp.perInput, component.name])] : cp.perInput;
+      const before = cp.perInput.length > 0 ? (await validate(cp.perInput)).perExample : cp.best.perExample;
+      let after = before;
+      if (proposal) {
+        system.component(component.name).update(proposal.variable);
+        after = (await validate(perInput)).perExample;
+      }
+      const gain = mean(after) - mean(before);
+      const accepted = proposal !== undefined && (!config.validationGate || gain > config.acceptTolerance);
+      if (accepted) {
+        cp.best = { score: mean(after), perExample: after, iteration: it + 1 };
+        cp.stateDict = system.stateDict();
+        cp.perInput = perInput;
+        cp.acceptedAny = true;
+      } else {
+        system.loadStateDict(snapshot);
+      }
+      ms.validate = Date.now() - t;
+
+      cp.lastSelected[component.name] = it;
+      const record: IterationRecord = {
+        iteration: it + 1,
+        component: component.name,
+        selectionProbabilities: selection.probabilities,
+        freshPairs: freshPairs.length,
+        lrfFreshPairAccuracy: freshAccuracy,
+        candidates: proposal?.candidates ?? [],
+        valBefore: mean(before),
+        valAfter: mean(after),
+        accepted,
+        perInput: proposal?.perInput ?? false,
+        budget: ctx.budget.spent,
+        ms,
+      };
+      cp.history.push(record);
+      cp.nextIteration = it + 1;
+      await save();
+      emit({ kind: "iteration", record, total: config.iterations });
+    }
+    if (cp.status === "running") cp.status = "finished";
+  } catch (err) {
+    if (!(err instanceof BudgetExceededError)) throw err;
+    // The interrupted iteration is dropped: the system goes back to the last checkpointed state.
+    system.loadStateDict(cp.stateDict);
+    cp.status = "budget";
+  }
+  await save();
+  return { checkpoint: cp, evalCtx: ctx.withSelectors(selectorsFor(cp.perInput)), lrf };
+}
+
+function localOptimize(component: Component, args: LocalOptimizerArgs): Promise<LocalOptimizerResult> {
+  switch (component.variable!.kind) {
+    case "prompt":
+      return optimizePrompt(args);
+    case "params":
+    case "model":
+      return optimizeSearch(args);
+    case "weights":
+      return optimizeWeights(args);
+  }
+}
+
+async function initialize(args: OptimasRunArgs, val: readonly Example[], emit: (e: OptimasEvent) => void): Promise<{ cp: Checkpoint; lrf: LocalRewardModel }> {
+  const { system, config, ctx } = args;
+  const components = system.optimizableComponents;
+  emit({ kind: "stage", stage: "initial validation" });
+  const initial = await system.evaluate(val, ctx.withStage("validate").withSample(VAL_SAMPLE), { concurrency: config.concurrency });
+
+  emit({ kind: "stage", stage: "offline preference collection" });
+  const trainSet = args.train.slice(0, config.initialTrainSize);
+  const heldOutIds = new Set(shuffled(trainSet.map((e) => e.id), ctx.rng("held-out")).slice(0, Math.round(config.heldOutShare * trainSet.length)));
+  const buffers: Record<string, CollectedPair[]> = {};
+  const heldOut: CollectedPair[] = [];
+  const inputBank: Checkpoint["inputBank"] = {};
+  for (const c of components) {
+    const collection = await collectPreferences(system, c.name, trainSet, ctx, collectOptions(config, 0));
+    buffers[c.name] = lastN(collection.pairs.filter((p) => !heldOutIds.has(p.exampleId)), config.replayBufferSize);
+    heldOut.push(...collection.pairs.filter((p) => heldOutIds.has(p.exampleId)));
+    inputBank[c.name] = collection.examples.map((e) => ({ exampleId: e.exampleId, inputs: e.inputs }));
+  }
+
+  emit({ kind: "stage", stage: "initial LRF training" });
+  const lrf = await LocalRewardModel.create({
+    heads: components.map((c) => ({ name: c.name, description: c.description })),
+    featurizer: args.featurizer ?? new HashedNgramFeaturizer(),
+    seed: ctx.seed,
+  });
+  const trainPairs = components.flatMap((c) => buffers[c.name]!);
+  await lrf.train(trainPairs, { epochs: config.lrfEpochs, learningRate: config.lrfLearningRate, marginMode: config.marginMode });
+  const heldOutAccuracy = heldOut.length > 0 ? await lrf.pairAccuracy(heldOut) : null;
+  const offlineGaps = Object.fromEntries(components.map((c) => [c.name, meanGap(buffers[c.name]!)]));
+  const cp: Checkpoint = {
+    format: "optimas-checkpoint",
+    version: 1,
+    nextIteration: 0,
+    status: "running",
+    initialVal: initial.mean,
+    best: { score: initial.mean, perExample: initial.perExample, iteration: 0 },
+    stateDict: system.stateDict(),
+    perInput: [],
+    buffers,
+    heldOut,
+    offlineGaps,
+    lastSelected: {},
+    acceptedAny: false,
+    inputBank,
+    history: [],
+    initialLrf: { pairs: trainPairs.length, heldOutAccuracy },
+    budget: ctx.budget.spent,
+  };
+  return { cp, lrf };
+}
