@@ -2,4 +2,7 @@
 "use strict";
 // The package ships TypeScript sources; tsx's CommonJS hook compiles them on load.
 require("tsx/cjs");
-require("../src/cli/main.ts");
+const { main } = require("../src/cli/main.ts");
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

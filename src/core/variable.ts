@@ -73,3 +73,9 @@ export function enumerateSpace(space: Record<string, Json[]>): Record<string, Js
   }
   return combos;
 }
+
+/** Reads one hyperparameter of a `params` variable (what a component's forward needs). */
+export function paramValue(variable: Variable | undefined, key: string): Json {
+  if (variable?.kind !== "params" || !(key in variable.value)) throw new Error(`expected a params variable with "${key}"`);
+  return variable.value[key]!;
+}

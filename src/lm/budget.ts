@@ -31,16 +31,31 @@ export class BudgetExceededError extends Error {
   }
 }
 
+const NANO_PER_USD = 1e9;
+
+/**
+ * Money is summed in integer nano-dollars so totals are exact and do not depend on the order in
+ * which concurrent calls finish (floating-point addition is not associative).
+ */
+export function toNanoUsd(costUsd: number): number {
+  return Math.round(costUsd * NANO_PER_USD);
+}
+
+export function fromNanoUsd(nano: number): number {
+  return nano / NANO_PER_USD;
+}
+
 export class Budget {
   readonly caps: BudgetCaps;
-  private readonly used: BudgetSpent = { llmCalls: 0, tokens: 0, costUsd: 0, systemRuns: 0 };
+  private readonly used: Omit<BudgetSpent, "costUsd"> = { llmCalls: 0, tokens: 0, systemRuns: 0 };
+  private costNano = 0;
 
   constructor(caps: BudgetCaps = {}) {
     this.caps = { ...caps };
   }
 
   get spent(): BudgetSpent {
-    return { ...this.used };
+    return { ...this.used, costUsd: fromNanoUsd(this.costNano) };
   }
 
   /** Throws before the work starts when one more unit of `resource` would cross its cap. */
@@ -53,13 +68,16 @@ export class Budget {
   /** Records tokens and cost after a call; throws once a cap is crossed so the next step stops. */
   charge(tokens: number, costUsd: number): void {
     this.used.tokens += tokens;
-    this.used.costUsd += costUsd;
+    this.costNano += toNanoUsd(costUsd);
     if (this.caps.tokens !== undefined && this.used.tokens > this.caps.tokens) throw new BudgetExceededError("tokens", this.caps.tokens);
-    if (this.caps.costUsd !== undefined && this.used.costUsd > this.caps.costUsd) throw new BudgetExceededError("costUsd", this.caps.costUsd);
+    if (this.caps.costUsd !== undefined && this.costNano > toNanoUsd(this.caps.costUsd)) throw new BudgetExceededError("costUsd", this.caps.costUsd);
   }
 
   /** Restores counters from a checkpoint (resume). */
   restore(spent: BudgetSpent): void {
-    Object.assign(this.used, spent);
+    this.used.llmCalls = spent.llmCalls;
+    this.used.tokens = spent.tokens;
+    this.used.systemRuns = spent.systemRuns;
+    this.costNano = toNanoUsd(spent.costUsd);
   }
 }

@@ -1,4 +1,5 @@
 /** The model-access contract shared by the OpenAI-SDK client, SimLM and everything above them. */
+import type { Budget } from "./budget";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
@@ -54,7 +55,7 @@ export interface LMProvider {
   /** Stable id for cache keys and run records, e.g. "simlm@1/world-0" or "openai:https://api.openai.com/v1". */
   readonly id: string;
   chat(request: ChatRequest, meta: ChatMeta, signal?: AbortSignal): Promise<Omit<ChatResponse, "cached">>;
-  embed(texts: string[], model?: string): Promise<number[][]>;
+  embed(texts: string[], model?: string, signal?: AbortSignal): Promise<number[][]>;
   /** Model names this endpoint serves (SimLM: its seven models). */
   models(): Promise<string[]>;
 }
@@ -62,6 +63,8 @@ export interface LMProvider {
 /** The interface components and optimizers use. */
 export interface LM {
   readonly providerId: string;
+  /** The budget this LM charges, when it charges one (LMClient); a RunContext adopts it by default. */
+  readonly budget?: Budget;
   chat(request: ChatRequest, meta?: ChatMeta): Promise<ChatResponse>;
   embed(texts: string[], meta?: ChatMeta): Promise<number[][]>;
 }

@@ -1,4 +1,5 @@
 import type { MarginMode } from "../reward/pairs";
+import type { Preset } from "../core/method";
 
 /**
  * Every knob of an Optimas run. Defaults fix the reference implementation's flaws
@@ -117,7 +118,6 @@ export const DEFAULT_CONFIG: OptimasConfig = {
   concurrency: 8,
 };
 
-export type Preset = "quick" | "paper";
 
 /** Presets scale iteration counts; `paper` follows the reference configs where they are sound (§6.7). */
 export const PRESETS: Record<Preset, Partial<OptimasConfig>> = {

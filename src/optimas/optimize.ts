@@ -11,7 +11,7 @@ import { collectPreferences, type CollectedPair, type CollectOptions } from "./c
 import type { OptimasConfig } from "./config";
 import { LrfReward, type LocalReward } from "./local-reward";
 import { meanGap, selectComponent } from "./select";
-import { RunDir } from "./run-dir";
+import type { RunDir } from "../core/run-dir";
 import { optimizePrompt } from "./optimizers/prompt";
 import { optimizeSearch, perInputSelector } from "./optimizers/search";
 import { optimizeWeights } from "./optimizers/weights";
@@ -70,7 +70,7 @@ export interface OptimasRunArgs {
   config: OptimasConfig;
   runDir: RunDir;
   /** Alternative local reward (the judge ablation); default: the LRF. */
-  makeLocalReward?: (lrf: LocalRewardModel) => LocalReward;
+  makeLocalReward?: () => LocalReward;
   featurizer?: Featurizer;
   onEvent?: (event: OptimasEvent) => void;
 }
@@ -124,7 +124,7 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
   } else {
     ({ cp, lrf } = await initialize(args, val, emit));
   }
-  const reward = args.makeLocalReward ? args.makeLocalReward(lrf) : new LrfReward(lrf);
+  const reward = args.makeLocalReward ? args.makeLocalReward() : new LrfReward(lrf);
   const selectorsFor = (names: readonly string[]): Record<string, ValueSelector> =>
     Object.fromEntries(names.map((n) => [n, perInputSelector(system.component(n), reward)]));
   const validate = async (perInput: readonly string[]) =>
@@ -189,7 +189,8 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
         .filter((r) => r.example !== undefined);
       const snapshot = system.stateDict();
       const optimizerArgs: LocalOptimizerArgs = { system, component, rows, reward, ctx: ctx.withSelectors(selectorsFor(cp.perInput)), config, round: it };
-      const proposal = rows.length === 0 ? undefined : await localOptimize(component, optimizerArgs);
+      const result = rows.length === 0 ? undefined : await localOptimize(component, optimizerArgs);
+      const proposal = result?.unchanged ? undefined : result;
       ms.optimize = Date.now() - t;
 
       // Validation gate: same examples, same sample indices, paired with the best so far.
@@ -220,7 +221,7 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
         selectionProbabilities: selection.probabilities,
         freshPairs: freshPairs.length,
         lrfFreshPairAccuracy: freshAccuracy,
-        candidates: proposal?.candidates ?? [],
+        candidates: result?.candidates ?? [],
         valBefore: mean(before),
         valAfter: mean(after),
         accepted,

@@ -31,7 +31,8 @@ export async function optimizeSearch(args: LocalOptimizerArgs): Promise<LocalOpt
     candidates.push({ label, patch, score: await scoreCandidate(args, { variable: patch }, label) });
   }
   const best = candidates[argmax(candidates.map((c) => c.score))]!;
-  return { variable: applyPatch(variable, best.patch), candidates: candidates.map(({ label, score }) => ({ label, score })) };
+  const next = applyPatch(variable, best.patch);
+  return { variable: next, candidates: candidates.map(({ label, score }) => ({ label, score })), unchanged: stableStringify(next) === stableStringify(variable) };
 }
 
 /** The run-time selector of per-input mode: the candidate output the local reward scores highest. */

@@ -35,4 +35,6 @@ export interface LocalOptimizerResult {
   candidates: ScoredCandidate[];
   /** Set when the component should pick its value per input at run time (search mode "per-input"). */
   perInput?: boolean;
+  /** The best candidate is the current variable: nothing to validate. */
+  unchanged?: boolean;
 }

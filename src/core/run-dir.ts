@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readJson, writeJsonAtomic } from "../core/files";
+import { readJson, writeJsonAtomic } from "./files";
 
 /**
  * The files of one optimization run. Everything is rewritten atomically after every iteration,

@@ -1,0 +1,50 @@
+import { createRuntime, type BackendKind } from "../repro/runtime";
+import { textTable } from "../display/table";
+import { SIMLM_VERSION } from "../lm/sim/simlm";
+import { Progress, printJsonLast } from "./output";
+
+export interface EvalArgs {
+  system: string;
+  split: "train" | "val" | "test";
+  backend: BackendKind;
+  model?: string;
+  world: number;
+  seed: number;
+  repeats: number;
+  limit?: number;
+  json: boolean;
+}
+
+export async function evalCommand(args: EvalArgs): Promise<void> {
+  const rt = createRuntime({ system: args.system, backend: args.backend, world: args.world, seed: args.seed, model: args.model });
+  const examples = rt.data[args.split].slice(0, args.limit ?? undefined);
+  const progress = new Progress(`eval ${args.system}/${args.split}`);
+  const started = Date.now();
+  const r = await rt.system.evaluate(examples, rt.ctx.withStage("eval"), { repeats: args.repeats, onProgress: (d, t) => progress.update(d, t) });
+  const seconds = (Date.now() - started) / 1000;
+  const usage = rt.ledger.snapshot().total;
+  console.log(`${rt.entry.title} — ${rt.entry.metric} on ${args.split} (${rt.backendLabel})`);
+  console.log(
+    textTable([
+      { mean: r.mean, std: r.std, ci95: r.ci95, n: r.n, repeats: r.repeats, failures: r.failures, llm_calls: usage.calls, seconds },
+    ]),
+  );
+  if (args.json) {
+    printJsonLast({
+      system: args.system,
+      split: args.split,
+      backend: args.backend === "simlm" ? SIMLM_VERSION : "openai",
+      endpoint: args.backend === "simlm" ? null : rt.backendLabel,
+      world: rt.world,
+      seed: args.seed,
+      repeats: r.repeats,
+      mean: r.mean,
+      std: r.std,
+      ci95: r.ci95,
+      n: r.n,
+      failures: r.failures,
+      llm_calls: usage.calls,
+      wall_s: seconds,
+    });
+  }
+}

@@ -1,0 +1,101 @@
+import { Command, Option } from "commander";
+import { SYSTEM_IDS } from "../systems/registry";
+import { choiceArg, intArg, rateArg } from "./args";
+import { evalCommand } from "./eval";
+import { optimizeCommand, resumeCommand } from "./optimize";
+import { METHODS } from "../repro/methods";
+import { serveSimCommand } from "./serve-sim";
+import { dataCheckCommand, dataFetchCommand } from "./data";
+
+/**
+ * The `optimas` command. Errors a user can cause print one line (`optimas: …`) and exit 2; add
+ * --debug for the stack trace.
+ */
+function buildProgram(): Command {
+  const program = new Command("optimas")
+    .description("Optimas (arXiv 2507.03041) in TypeScript: optimize compound AI systems with globally aligned local rewards.\nOffline runs use SimLM, a seeded surrogate model (never a real LLM).")
+    .option("--debug", "print stack traces on errors")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ outputError: (str, write) => write(str.startsWith("error:") ? `optimas: ${str.slice(7)}` : str) });
+
+  program
+    .command("eval")
+    .description("evaluate a system on a split and print mean, std and 95% CI")
+    .requiredOption("--system <id>", `system id (${SYSTEM_IDS.join(", ")})`, choiceArg("--system", SYSTEM_IDS))
+    .addOption(new Option("--split <split>", "dataset split").choices(["train", "val", "test"]).default("test"))
+    .addOption(new Option("--backend <backend>", "simlm (offline surrogate) or openai (any OpenAI-compatible endpoint)").choices(["simlm", "openai"]).default("simlm"))
+    .option("--model <name>", "model for every LLM component (default: the system's own)")
+    .option("--world <n>", "SimLM world seed", intArg("--world"), 0)
+    .option("--seed <n>", "run seed", intArg("--seed"), 0)
+    .option("--repeats <n>", "repeated passes over the split", intArg("--repeats", 1), 1)
+    .option("--limit <n>", "only the first N examples", intArg("--limit", 1))
+    .option("--json", "print one JSON object with the results as the last line")
+    .action((opts) => evalCommand(opts));
+
+  program
+    .command("optimize")
+    .description("optimize a system with a method; writes a run directory that `optimas resume` can continue")
+    .requiredOption("--system <id>", `system id (${SYSTEM_IDS.join(", ")})`, choiceArg("--system", SYSTEM_IDS))
+    .requiredOption("--method <id>", `method id (${METHODS.map((m) => m.id).join(", ")})`)
+    .addOption(new Option("--preset <preset>", "iteration counts and budgets").choices(["quick", "paper"]).default("quick"))
+    .addOption(new Option("--backend <backend>", "simlm or openai").choices(["simlm", "openai"]).default("simlm"))
+    .option("--model <name>", "model for every LLM component (default: the system's own)")
+    .option("--world <n>", "SimLM world seed", intArg("--world"), 0)
+    .option("--seed <n>", "run seed", intArg("--seed"), 0)
+    .option("--out <dir>", "run directory (default: runs/<system>-<method>-w<world>-s<seed>-<time>)")
+    .option("--json", "print one JSON object with the results as the last line")
+    .action((opts) => optimizeCommand(opts));
+
+  program
+    .command("resume")
+    .description("continue a stopped or killed run from its last finished iteration")
+    .argument("<run-dir>", "the run directory")
+    .option("--json", "print one JSON object with the results as the last line")
+    .action((dir, opts) => resumeCommand(dir, opts));
+
+  program
+    .command("serve-sim")
+    .description("serve SimLM over HTTP: /v1/chat/completions, /v1/embeddings, /v1/models")
+    .option("--port <n>", "port (0 picks a free one)", intArg("--port"), 8787)
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option("--world <n>", "SimLM world seed", intArg("--world"), 0)
+    .option("--fault-rate <r>", "share of requests answered with an injected fault (429, 500, 503, dropped, malformed)", rateArg("--fault-rate"), 0)
+    .action((opts) => serveSimCommand(opts));
+
+  const data = program.command("data").description("datasets: where they are and whether they are intact");
+  data
+    .command("check")
+    .description("list each dataset file: where it was found and whether its sha256 matches the dataset card")
+    .option("--json", "print one JSON object as the last line")
+    .action((opts) => dataCheckCommand(opts));
+  data
+    .command("fetch")
+    .description("download missing dataset files from their canonical sources into datasets/ (needs network access)")
+    .action(() => dataFetchCommand());
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  const debug = argv.includes("--debug");
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number; message?: string; stack?: string };
+    if (typeof e.code === "string" && e.code.startsWith("commander.")) {
+      // commander has already printed its message (or help/version output).
+      return e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : (e.exitCode ?? 2) || 2;
+    }
+    process.stderr.write(`optimas: ${debug ? e.stack : (e.message ?? String(err)).split("\n")[0]}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

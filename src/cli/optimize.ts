@@ -1,0 +1,49 @@
+import * as path from "node:path";
+import { textTable } from "../display/table";
+import type { Preset } from "../core/method";
+import { RunDir } from "../core/run-dir";
+import { runOptimizeJob, type OptimizeJobSpec, type OptimizeSummary } from "../repro/optimize-job";
+import type { BackendKind } from "../repro/runtime";
+import { Progress, printJsonLast } from "./output";
+
+export interface OptimizeArgs {
+  system: string;
+  method: string;
+  preset: Preset;
+  world: number;
+  seed: number;
+  backend: BackendKind;
+  model?: string;
+  out?: string;
+  json: boolean;
+}
+
+function progressPrinter(label: string): (line: string) => void {
+  const progress = new Progress(label);
+  return (line) => progress.log(`${label}: ${line}`);
+}
+
+function report(summary: OptimizeSummary, json: boolean): void {
+  console.log(`${summary.system} / ${summary.method} (${summary.backend})`);
+  console.log(
+    textTable([
+      { split: "val", before: summary.val_before, after: summary.val_after },
+      { split: "test", before: summary.test_before, after: summary.test_after },
+    ]),
+  );
+  console.log(`iterations ${summary.iterations} (accepted ${summary.accepted}, ${summary.status}); system runs ${summary.system_runs}; LLM calls ${summary.llm_calls}; LRF held-out pair accuracy ${summary.lrf_pair_accuracy?.toFixed(3) ?? "n/a"}`);
+  console.log(`run directory: ${summary.run_dir}`);
+  if (json) printJsonLast(summary);
+}
+
+export async function optimizeCommand(args: OptimizeArgs): Promise<void> {
+  const spec: OptimizeJobSpec = { system: args.system, method: args.method, preset: args.preset, world: args.world, seed: args.seed, backend: args.backend, model: args.model };
+  const out = args.out ?? path.join("runs", `${args.system}-${args.method}-w${args.world}-s${args.seed}-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+  report(await runOptimizeJob(spec, out, progressPrinter(`${args.system}/${args.method}`)), args.json);
+}
+
+export async function resumeCommand(dir: string, opts: { json: boolean }): Promise<void> {
+  const runDir = new RunDir(dir);
+  const { spec } = runDir.read<{ spec: OptimizeJobSpec }>("config.json", "run config (is this an optimas run directory?)");
+  report(await runOptimizeJob(spec, dir, progressPrinter(`${spec.system}/${spec.method}`)), opts.json);
+}

@@ -1,0 +1,46 @@
+import type { RunContext } from "./context";
+import type { CompoundSystem, Example } from "./system";
+import type { RunDir } from "./run-dir";
+
+/** Suite presets: `quick` (minutes, one seed, world 0) and `paper` (reference iteration counts). */
+export type Preset = "quick" | "paper";
+
+/**
+ * What every optimization method (Optimas, its ablations, each baseline) implements, so the
+ * runner gives them the same system, data, budget and run directory and scores them the same way.
+ */
+export interface MethodArgs {
+  system: CompoundSystem;
+  train: readonly Example[];
+  val: readonly Example[];
+  /** Charges the method's budget (shared caps for every method of a suite). */
+  ctx: RunContext;
+  preset: Preset;
+  runDir: RunDir;
+  /** Progress lines for the CLI. */
+  log: (line: string) => void;
+}
+
+export interface MethodOutcome {
+  /** Context to evaluate the optimized system with (carries per-input selectors, if any). */
+  evalCtx: RunContext;
+  status: "finished" | "stopped" | "budget" | "not-applicable";
+  valBefore: number | null;
+  valAfter: number | null;
+  iterations: number;
+  accepted: number;
+  /** LRF pair accuracy on held-out pairs (Optimas variants), or null. */
+  lrfPairAccuracy: number | null;
+  /** Anything else worth keeping in result.json (tf backend, notes). */
+  extra?: Record<string, unknown>;
+}
+
+export interface Method {
+  id: string;
+  title: string;
+  /** One line naming the source method and what was adapted (shown in summaries). */
+  source: string;
+  /** null when it applies; otherwise why not (reported as "n/a", never run). */
+  notApplicable(system: CompoundSystem): string | null;
+  run(args: MethodArgs): Promise<MethodOutcome>;
+}

@@ -1,0 +1,305 @@
+/**
+ * serve-sim: any LMProvider (SimLM in practice) behind the OpenAI HTTP API, so the same code path
+ * that talks to OpenAI, vLLM or Ollama can be exercised offline.
+ *
+ * Endpoints: `POST /v1/chat/completions` (with `n > 1`: sample i uses sample index base + i),
+ * `POST /v1/embeddings` (float or base64 encoding) and `GET /v1/models`. SimLM routing metadata is
+ * read from the `x-simlm-skill`, `x-simlm-example` and `x-simlm-sample` headers and handed to the
+ * provider exactly as the in-process path would, so both paths compute identical outputs. Each
+ * completion carries a `simlm` extension with the provider's cost and simulated latency.
+ *
+ * Fault injection (`faultRate` R): each model call (chat or embeddings) fails with probability R,
+ * drawn from a stream seeded by `seed`, as one of: 429 with Retry-After, 500, 503, a dropped
+ * connection, or a 200 whose JSON body is cut short. The sequence of draws is fixed by the seed;
+ * which request receives which draw follows arrival order.
+ */
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createRng, type Rng } from "../../core/random";
+import { EXAMPLE_HEADER, SAMPLE_HEADER, SKILL_HEADER } from "../routing";
+import type { ChatMessage, ChatMeta, ChatRequest, LMProvider } from "../types";
+
+export interface SimServerOptions {
+  provider: LMProvider;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Probability in [0, 1] that a model call is answered with a fault. */
+  faultRate?: number;
+  /** Seed of the fault sequence. */
+  seed?: number;
+  /** The wait a 429 fault asks for (`retry-after-ms`; `Retry-After` carries it rounded up to seconds). */
+  faultRetryAfterMs?: number;
+}
+
+export const FAULT_KINDS = ["rate-limit", "server-error", "unavailable", "drop", "truncated"] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface SimServer {
+  /** Base URL for an OpenAI client, ending in `/v1`. */
+  url: string;
+  port: number;
+  /** Faults injected so far, by kind. */
+  faults(): Record<FaultKind, number>;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+const MAX_N = 128;
+const ROLES = new Set(["system", "user", "assistant"]);
+
+/** A client mistake, answered with an OpenAI-style error object. */
+class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string | null = null,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+function errorBody(message: string, type: string, code: string | null, param: string | null): string {
+  return JSON.stringify({ error: { message, type, param, code } });
+}
+
+function send(res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) reject(new RequestError(413, `request body exceeds ${MAX_BODY_BYTES} bytes`));
+      else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function parseJsonObject(text: string): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    throw new RequestError(400, `request body is not valid JSON (${(err as Error).message})`, "invalid_json");
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body)) throw new RequestError(400, "request body must be a JSON object", "invalid_json");
+  return body as Record<string, unknown>;
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const raw = req.headers[name];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (value === undefined) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value; // sent unencoded by a hand-written client
+  }
+}
+
+function optionalNumber(body: Record<string, unknown>, field: string): number | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new RequestError(400, `"${field}" must be a number`, "invalid_value", field);
+  return v;
+}
+
+/** OpenAI message content: a string, or an array of parts whose text parts are joined. */
+function messageText(content: unknown, index: number): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) {
+    return content.map((part: { type?: unknown; text?: unknown }) => (part && part.type === "text" && typeof part.text === "string" ? part.text : "")).join("");
+  }
+  throw new RequestError(400, `messages[${index}].content must be a string or an array of text parts`, "invalid_value", "messages");
+}
+
+function parseMessages(raw: unknown): ChatMessage[] {
+  if (!Array.isArray(raw) || raw.length === 0) throw new RequestError(400, `"messages" must be a non-empty array`, "invalid_value", "messages");
+  return raw.map((m: { role?: unknown; content?: unknown }, i) => {
+    const role = m?.role === "developer" ? "system" : m?.role;
+    if (typeof role !== "string" || !ROLES.has(role)) {
+      throw new RequestError(400, `messages[${i}].role must be one of system, user, assistant`, "invalid_value", "messages");
+    }
+    return { role: role as ChatMessage["role"], content: messageText(m.content, i) };
+  });
+}
+
+/** The sample index header: absent stays absent, exactly as the in-process call would see it. */
+function sampleBase(req: http.IncomingMessage): number | undefined {
+  const raw = header(req, SAMPLE_HEADER);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new RequestError(400, `${SAMPLE_HEADER} must be a non-negative integer (got "${raw}")`, "invalid_value");
+  return n;
+}
+
+const approxTokens = (text: string): number => Math.ceil(text.length / 4);
+
+function float32Base64(vector: number[]): string {
+  return Buffer.from(new Float32Array(vector).buffer).toString("base64");
+}
+
+export async function serveSim(options: SimServerOptions): Promise<SimServer> {
+  const { provider } = options;
+  const faultRate = options.faultRate ?? 0;
+  if (!(faultRate >= 0 && faultRate <= 1)) throw new Error(`serve-sim faultRate must be within [0, 1] (got ${faultRate})`);
+  const retryAfterMs = options.faultRetryAfterMs ?? 10;
+  const faultRng: Rng = createRng(`serve-sim/faults/${options.seed ?? 0}`);
+  const faultCounts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  const modelIds = await provider.models();
+  const served = new Set(modelIds);
+  const created = Math.floor(Date.now() / 1000);
+  let completionSeq = 0;
+
+  const drawFault = (): FaultKind | undefined => {
+    if (faultRate === 0 || faultRng() >= faultRate) return undefined;
+    const kind = FAULT_KINDS[Math.floor(faultRng() * FAULT_KINDS.length)]!;
+    faultCounts[kind]++;
+    return kind;
+  };
+
+  const checkModel = (model: unknown): string => {
+    if (typeof model !== "string" || model === "") throw new RequestError(400, `"model" must be a model name`, "invalid_value", "model");
+    if (!served.has(model)) throw new RequestError(404, `The model \`${model}\` does not exist (served: ${modelIds.join(", ")})`, "model_not_found", "model");
+    return model;
+  };
+
+  async function chatCompletion(req: http.IncomingMessage, body: Record<string, unknown>): Promise<string> {
+    const model = checkModel(body.model);
+    const messages = parseMessages(body.messages);
+    if (body.stream === true) throw new RequestError(400, "serve-sim does not stream; send stream: false", "unsupported_value", "stream");
+    const n = optionalNumber(body, "n") ?? 1;
+    if (!Number.isInteger(n) || n < 1 || n > MAX_N) throw new RequestError(400, `"n" must be an integer in 1..${MAX_N}`, "invalid_value", "n");
+    const maxTokens = optionalNumber(body, "max_completion_tokens") ?? optionalNumber(body, "max_tokens");
+    const base = sampleBase(req);
+    const meta: ChatMeta = { skill: header(req, SKILL_HEADER), exampleId: header(req, EXAMPLE_HEADER) };
+    const choices = [];
+    let promptTokens = 0;
+    let completionTokens = 0;
+    let costUsd = 0;
+    let latencyMs = 0;
+    for (let i = 0; i < n; i++) {
+      const request: ChatRequest = {
+        model,
+        messages,
+        temperature: optionalNumber(body, "temperature"),
+        maxTokens,
+        topP: optionalNumber(body, "top_p"),
+        seed: optionalNumber(body, "seed"),
+        sampleIndex: i === 0 ? base : (base ?? 0) + i,
+      };
+      let reply;
+      try {
+        reply = await provider.chat(request, meta);
+      } catch (err) {
+        // The provider is deterministic: the same request would fail again, so this is not a 5xx.
+        throw new RequestError(400, (err as Error).message, "invalid_request");
+      }
+      promptTokens = reply.usage.promptTokens; // the prompt is shared by all n samples
+      completionTokens += reply.usage.completionTokens;
+      costUsd += reply.costUsd;
+      latencyMs = Math.max(latencyMs, reply.latencyMs);
+      const truncated = maxTokens !== undefined && reply.usage.completionTokens >= maxTokens;
+      choices.push({ index: i, message: { role: "assistant", content: reply.text, refusal: null }, logprobs: null, finish_reason: truncated ? "length" : "stop" });
+    }
+    return JSON.stringify({
+      id: `chatcmpl-sim-${++completionSeq}`,
+      object: "chat.completion",
+      created,
+      model,
+      system_fingerprint: provider.id,
+      choices,
+      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      simlm: { cost_usd: costUsd, latency_ms: latencyMs },
+    });
+  }
+
+  async function embeddings(body: Record<string, unknown>): Promise<string> {
+    // Embedding model names are the provider's business (SimLM has one embedder), so any name passes.
+    const model = body.model;
+    if (typeof model !== "string" || model === "") throw new RequestError(400, `"model" must be a model name`, "invalid_value", "model");
+    const input = body.input;
+    const texts = typeof input === "string" ? [input] : input;
+    if (!Array.isArray(texts) || texts.length === 0 || !texts.every((t) => typeof t === "string")) {
+      throw new RequestError(400, `"input" must be a string or a non-empty array of strings`, "invalid_value", "input");
+    }
+    const format = body.encoding_format ?? "float";
+    if (format !== "float" && format !== "base64") throw new RequestError(400, `"encoding_format" must be "float" or "base64"`, "invalid_value", "encoding_format");
+    let vectors: number[][];
+    try {
+      vectors = await provider.embed(texts as string[], model);
+    } catch (err) {
+      throw new RequestError(400, (err as Error).message, "invalid_request");
+    }
+    const tokens = (texts as string[]).reduce((sum, t) => sum + approxTokens(t), 0);
+    return JSON.stringify({
+      object: "list",
+      model,
+      data: vectors.map((v, index) => ({ object: "embedding", index, embedding: format === "base64" ? float32Base64(v) : v })),
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
+  }
+
+  const modelList = JSON.stringify({ object: "list", data: modelIds.map((id) => ({ id, object: "model", created, owned_by: provider.id })) });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0]!.replace(/\/+$/, "");
+    const route = `${req.method} ${path}`;
+    if (route === "GET /v1/models") return send(res, 200, modelList);
+    const answer =
+      route === "POST /v1/chat/completions" ? (body: Record<string, unknown>) => chatCompletion(req, body) : route === "POST /v1/embeddings" ? embeddings : undefined;
+    if (!answer) throw new RequestError(404, `no route ${route}; serve-sim serves POST /v1/chat/completions, POST /v1/embeddings and GET /v1/models`, "not_found");
+    const text = await readBody(req);
+    const fault = drawFault();
+    if (fault === "drop") {
+      req.socket.destroy();
+      return;
+    }
+    if (fault === "rate-limit") {
+      const headers = { "retry-after": String(Math.ceil(retryAfterMs / 1000)), "retry-after-ms": String(retryAfterMs) };
+      return send(res, 429, errorBody("Rate limit reached (injected fault)", "rate_limit_error", "rate_limit_exceeded", null), headers);
+    }
+    if (fault === "server-error") return send(res, 500, errorBody("Internal server error (injected fault)", "server_error", null, null));
+    if (fault === "unavailable") return send(res, 503, errorBody("Service unavailable (injected fault)", "server_error", null, null));
+    const reply = await answer(parseJsonObject(text));
+    send(res, 200, fault === "truncated" ? reply.slice(0, Math.floor(reply.length / 2)) : reply);
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (res.headersSent || req.socket.destroyed) return;
+      if (err instanceof RequestError) {
+        const type = err.status === 404 && err.code === "not_found" ? "not_found_error" : "invalid_request_error";
+        send(res, err.status, errorBody(err.message, type, err.code, err.param));
+      } else {
+        send(res, 500, errorBody(`serve-sim internal error: ${(err as Error).message}`, "server_error", null, null));
+      }
+    });
+  });
+  // Clients reuse connections; keep them open longer than a client's idle pool timeout.
+  server.keepAliveTimeout = 65_000;
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}/v1`,
+    port,
+    faults: () => ({ ...faultCounts }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,52 @@
+import type { Method, MethodArgs, MethodOutcome } from "../core/method";
+import { resolveConfig, type OptimasConfig } from "./config";
+import { judgeReward } from "./judge-reward";
+import { runOptimas } from "./optimize";
+
+/** Optimas and its ablations as suite methods: one loop, different configurations. */
+function optimasMethod(id: string, title: string, source: string, overrides: Partial<OptimasConfig>): Method {
+  return {
+    id,
+    title,
+    source,
+    notApplicable: (system) => (system.optimizableComponents.length === 0 ? "the system has no optimizable component" : null),
+    async run(args: MethodArgs): Promise<MethodOutcome> {
+      const config = resolveConfig(args.preset, overrides);
+      const outcome = await runOptimas({
+        system: args.system,
+        train: args.train,
+        val: args.val,
+        ctx: args.ctx,
+        config,
+        runDir: args.runDir,
+        makeLocalReward: config.localReward === "judge" ? () => judgeReward(args.ctx, config.metaModel) : undefined,
+        onEvent: (e) =>
+          args.log(
+            e.kind === "stage"
+              ? e.stage
+              : `iteration ${e.record.iteration}/${e.total} ${e.record.component}: val ${e.record.valBefore.toFixed(4)} → ${e.record.valAfter.toFixed(4)} ${e.record.accepted ? "accepted" : "rejected"}`,
+          ),
+      });
+      const cp = outcome.checkpoint;
+      const backend = outcome.lrf.backend;
+      outcome.lrf.dispose();
+      return {
+        evalCtx: outcome.evalCtx,
+        status: cp.status === "running" ? "finished" : cp.status,
+        valBefore: cp.initialVal,
+        valAfter: cp.best.score,
+        iterations: cp.history.length,
+        accepted: cp.history.filter((h) => h.accepted).length,
+        lrfPairAccuracy: cp.initialLrf.heldOutAccuracy?.accuracy ?? null,
+        extra: { tf_backend: backend, per_input: cp.perInput },
+      };
+    },
+  };
+}
+
+export const OPTIMAS_METHODS: readonly Method[] = [
+  optimasMethod("optimas", "Optimas", "Optimas (Wu et al. 2025): globally aligned local rewards, fixes of the reference's flaws as defaults", {}),
+  optimasMethod("optimas-no-adapt", "Optimas w/o LRF adaptation", "ablation: the LRF is trained once offline, never adapted on on-policy data", { adaptLrf: false }),
+  optimasMethod("optimas-judge", "Optimas w/ LLM-judge reward", "ablation: local optimizers maximize an LLM judge (judge.score) instead of the LRF", { localReward: "judge" }),
+  optimasMethod("optimas-no-gate", "Optimas w/o validation gate", "ablation: every local update is kept without the global validation check", { validationGate: false }),
+];

@@ -1,0 +1,11 @@
+import type { Method } from "../core/method";
+import { OPTIMAS_METHODS } from "../optimas/method";
+
+/** Every method id the CLI and the suites accept, in table order. */
+export const METHODS: readonly Method[] = [...OPTIMAS_METHODS];
+
+export function getMethod(id: string): Method {
+  const m = METHODS.find((x) => x.id === id);
+  if (!m) throw new Error(`unknown method "${id}" (available: ${METHODS.map((x) => x.id).join(", ")})`);
+  return m;
+}

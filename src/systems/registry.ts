@@ -1,0 +1,42 @@
+import type { CompoundSystem, Example } from "../core/system";
+import type { OracleStore } from "../data/oracle";
+
+/** The five paper systems and the tiny teaching/test system, by CLI id. */
+export const SYSTEM_IDS = ["toy", "amazon", "pubmedqa", "hotpotqa", "bigcodebench", "stark"] as const;
+export type SystemId = (typeof SYSTEM_IDS)[number];
+
+export interface Splits {
+  train: Example[];
+  val: Example[];
+  test: Example[];
+}
+
+/** Everything the runner needs to know about one system. */
+export interface SystemEntry {
+  id: SystemId;
+  title: string;
+  /** Name of the global metric (for tables). */
+  metric: string;
+  build(): CompoundSystem;
+  load(): Splits;
+  /** Makes the examples' oracles visible to SimLM (never to optimizers). */
+  registerOracles(store: OracleStore): void;
+}
+
+type Loader = () => SystemEntry;
+
+// Each system is required only when asked for, so one system's missing data never blocks another.
+const loaders: Partial<Record<SystemId, Loader>> = {
+  toy: () => (require("./toy") as { toyEntry: SystemEntry }).toyEntry,
+};
+
+export function availableSystems(): SystemId[] {
+  return SYSTEM_IDS.filter((id) => loaders[id] !== undefined);
+}
+
+export function getSystem(id: string): SystemEntry {
+  if (!(SYSTEM_IDS as readonly string[]).includes(id)) throw new Error(`unknown system "${id}" (known: ${SYSTEM_IDS.join(", ")})`);
+  const load = loaders[id as SystemId];
+  if (!load) throw new Error(`system "${id}" is not implemented yet (available: ${availableSystems().join(", ")})`);
+  return load();
+}

@@ -1,0 +1,291 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { LMClient, type LMClientOptions } from "../src/lm/client";
+import { Budget, BudgetExceededError } from "../src/lm/budget";
+import { CacheMissError, ResponseCache } from "../src/lm/cache";
+import { LMHttpError, LMTimeoutError, LMTransportError, parseRetryAfter } from "../src/lm/errors";
+import { RunContext } from "../src/core/context";
+import { mapLimit } from "../src/core/concurrency";
+import type { ChatRequest } from "../src/lm/types";
+import { FakeProvider } from "./lm-fake-provider";
+
+let providerSeq = 0;
+/** Each test gets its own endpoint id, so endpoint-wide concurrency limits never leak between tests. */
+const fake = (options: ConstructorParameters<typeof FakeProvider>[0] = {}): FakeProvider => new FakeProvider({ id: `fake-${++providerSeq}`, ...options });
+
+function recordingClient(options: LMClientOptions): { client: LMClient; waits: number[] } {
+  const waits: number[] = [];
+  const client = new LMClient({ sleep: async (ms) => void waits.push(ms), ...options });
+  return { client, waits };
+}
+
+const request = (i = 0): ChatRequest => ({
+  model: "fake-s",
+  messages: [
+    { role: "system", content: "Be helpful." },
+    { role: "user", content: `question ${i}` },
+  ],
+  temperature: 0,
+});
+
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "lm-client-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test("transient failures are retried until the call succeeds", async () => {
+  const failures: [string, Error][] = [
+    ["429", new LMHttpError(429, "slow down")],
+    ["500", new LMHttpError(500, "boom")],
+    ["502", new LMHttpError(502, "bad gateway")],
+    ["503", new LMHttpError(503, "unavailable")],
+    ["drop", new LMTransportError("socket hang up")],
+    ["timeout", new LMTimeoutError(5)],
+  ];
+  for (const [label, err] of failures) {
+    const provider = fake();
+    provider.script.push(err, err);
+    const { client, waits } = recordingClient({ provider, retries: 3 });
+    const reply = await client.chat(request(), { skill: "s" });
+    assert.equal(reply.text, FakeProvider.textFor(request(), { skill: "s" }), label);
+    assert.equal(provider.calls, 3, `${label}: two failures then success`);
+    assert.equal(waits.length, 2, label);
+  }
+});
+
+test("client errors are never retried", async () => {
+  for (const status of [400, 401, 403, 404, 422]) {
+    const provider = fake();
+    provider.script.push(new LMHttpError(status, `status ${status}`));
+    const { client, waits } = recordingClient({ provider, retries: 5 });
+    await assert.rejects(client.chat(request()), (err: unknown) => err instanceof LMHttpError && err.status === status);
+    assert.equal(provider.calls, 1, `status ${status}: one attempt`);
+    assert.deepEqual(waits, []);
+  }
+  const provider = fake();
+  provider.script.push(new TypeError("a bug, not an outage"));
+  const { client } = recordingClient({ provider });
+  await assert.rejects(client.chat(request()), TypeError);
+  assert.equal(provider.calls, 1);
+});
+
+test("retries stop after the configured count and surface the last error", async () => {
+  const provider = fake();
+  for (let i = 0; i < 5; i++) provider.script.push(new LMHttpError(503, `outage ${i}`));
+  const { client, waits } = recordingClient({ provider, retries: 2 });
+  await assert.rejects(client.chat(request()), /outage 2/);
+  assert.equal(provider.calls, 3);
+  assert.equal(waits.length, 2);
+});
+
+test("backoff grows exponentially with deterministic jitter, capped at maxDelayMs", async () => {
+  const delays = async (): Promise<number[]> => {
+    const provider = new FakeProvider({ id: "fake-backoff" });
+    for (let i = 0; i < 6; i++) provider.script.push(new LMHttpError(500, "boom"));
+    const { client, waits } = recordingClient({ provider, retries: 6, baseDelayMs: 100, maxDelayMs: 1000 });
+    await client.chat(request());
+    return waits;
+  };
+  const waits = await delays();
+  assert.equal(waits.length, 6);
+  waits.forEach((w, attempt) => {
+    const exponential = Math.min(1000, 100 * 2 ** attempt);
+    assert.ok(w >= exponential / 2 && w < exponential, `attempt ${attempt}: ${w} within [${exponential / 2}, ${exponential})`);
+  });
+  assert.deepEqual(await delays(), waits, "same endpoint and call sequence → same waits");
+});
+
+test("Retry-After from the endpoint replaces the computed backoff", async () => {
+  const provider = fake();
+  provider.script.push(new LMHttpError(429, "slow down", 7), new LMHttpError(503, "busy", 0));
+  const { client, waits } = recordingClient({ provider, baseDelayMs: 10_000 });
+  await client.chat(request());
+  assert.deepEqual(waits, [7, 0]);
+});
+
+test("Retry-After is read as retry-after-ms, seconds, or an HTTP date", () => {
+  const now = Date.parse("2025-01-01T00:00:00Z");
+  assert.equal(parseRetryAfter("3", null, now), 3000);
+  assert.equal(parseRetryAfter("0.02", undefined, now), 20);
+  assert.equal(parseRetryAfter("3", "150", now), 150, "retry-after-ms wins");
+  assert.equal(parseRetryAfter("Wed, 01 Jan 2025 00:00:04 GMT", null, now), 4000);
+  assert.equal(parseRetryAfter("Tue, 31 Dec 2024 23:59:00 GMT", null, now), 0, "a past date means now");
+  assert.equal(parseRetryAfter("soon", null, now), undefined);
+  assert.equal(parseRetryAfter(null, null, now), undefined);
+  assert.equal(parseRetryAfter("-1", null, now), undefined);
+});
+
+test("a call past its timeout is aborted and retried", async () => {
+  const hanging = fake({ hang: true });
+  const { client, waits } = recordingClient({ provider: hanging, timeoutMs: 20, retries: 1 });
+  await assert.rejects(client.chat(request()), (err: unknown) => err instanceof LMTimeoutError && err.timeoutMs === 20);
+  assert.equal(hanging.calls, 2, "the timeout is transient: one retry");
+  assert.equal(hanging.inFlight, 0, "the provider saw the abort and settled");
+  assert.equal(waits.length, 1);
+});
+
+test("the timeout fires even when the provider ignores the abort signal", async () => {
+  const deaf = fake();
+  deaf.chat = () => new Promise(() => undefined);
+  const { client } = recordingClient({ provider: deaf, timeoutMs: 10, retries: 0 });
+  await assert.rejects(client.chat(request()), LMTimeoutError);
+});
+
+test("the endpoint concurrency limit is never exceeded, across clients of one endpoint", async () => {
+  const provider = fake({ delayMs: 2 });
+  const a = new LMClient({ provider, concurrency: 3 });
+  const b = new LMClient({ provider }); // adopts the endpoint's limit
+  const replies = await mapLimit(Array.from({ length: 30 }, (_, i) => i), 30, (i) => (i % 2 ? a : b).chat(request(i)));
+  assert.equal(replies.length, 30);
+  assert.equal(provider.maxInFlight, 3);
+  assert.throws(() => new LMClient({ provider, concurrency: 5 }), /already has a concurrency limit of 3/);
+});
+
+test("the budget stops calls at the llmCalls cap, and cache hits count", async (t) => {
+  const provider = fake();
+  const cache = new ResponseCache({ dir: tempDir(t) });
+  const warm = new LMClient({ provider, cache });
+  await warm.chat(request(0));
+  await warm.chat(request(1));
+  assert.equal(provider.calls, 2);
+
+  const budget = new Budget({ llmCalls: 3 });
+  const client = new LMClient({ provider, cache, budget });
+  const replies = [await client.chat(request(0)), await client.chat(request(1)), await client.chat(request(2))];
+  assert.deepEqual(
+    replies.map((r) => r.cached),
+    [true, true, false],
+  );
+  await assert.rejects(client.chat(request(0)), (err: unknown) => err instanceof BudgetExceededError && err.resource === "llmCalls" && err.cap === 3);
+  assert.equal(provider.calls, 3, "the refused call never reached the provider");
+  assert.equal(budget.spent.llmCalls, 3);
+});
+
+test("a run spends the same budget with a cold or a warm cache", async (t) => {
+  const dir = tempDir(t);
+  const provider = fake();
+  const spend = async (): Promise<{ spent: Budget["spent"]; texts: string[] }> => {
+    const budget = new Budget();
+    const client = new LMClient({ provider, cache: new ResponseCache({ dir }), budget });
+    const texts = [];
+    for (let i = 0; i < 4; i++) texts.push((await client.chat(request(i))).text);
+    return { spent: budget.spent, texts };
+  };
+  const cold = await spend();
+  const warm = await spend();
+  assert.equal(provider.calls, 4, "the second run was served from the cache");
+  assert.deepEqual(warm, cold);
+});
+
+test("token and cost caps stop the run on the call that crosses them", async () => {
+  const probe = await new LMClient({ provider: fake() }).chat(request());
+  const perCallTokens = probe.usage.promptTokens + probe.usage.completionTokens;
+  const caps = [
+    { caps: { tokens: 2 * perCallTokens + 1 }, resource: "tokens" },
+    { caps: { costUsd: 2.5 * probe.costUsd }, resource: "costUsd" },
+  ] as const;
+  for (const { caps: cap, resource } of caps) {
+    const budget = new Budget(cap);
+    const client = new LMClient({ provider: fake(), budget });
+    await client.chat(request());
+    await client.chat(request());
+    await assert.rejects(client.chat(request()), (err: unknown) => err instanceof BudgetExceededError && err.resource === resource);
+    assert.equal(budget.spent.llmCalls, 3, resource);
+  }
+});
+
+test("a read-only cache miss fails without reaching the provider", async (t) => {
+  const provider = fake();
+  const client = new LMClient({ provider, cache: new ResponseCache({ dir: tempDir(t), mode: "read-only" }) });
+  await assert.rejects(client.chat(request()), CacheMissError);
+  assert.equal(provider.calls, 0);
+});
+
+test("the ledger totals calls, tokens and cost per model, component and stage", async () => {
+  const provider = fake();
+  const client = new LMClient({ provider });
+  const calls: [string, string | undefined, string | undefined][] = [
+    ["fake-s", "rewrite", "eval"],
+    ["fake-s", "answer", "eval"],
+    ["fake-l", "answer", "optimize"],
+    ["fake-l", undefined, undefined],
+  ];
+  let tokens = 0;
+  let cost = 0;
+  for (const [model, component, stage] of calls) {
+    const r = await client.chat({ ...request(), model }, { component, stage });
+    tokens += r.usage.promptTokens + r.usage.completionTokens;
+    cost += r.costUsd;
+  }
+  const snap = client.ledger.snapshot();
+  assert.equal(snap.total.calls, 4);
+  assert.equal(snap.total.promptTokens + snap.total.completionTokens, tokens);
+  assert.ok(Math.abs(snap.total.costUsd - cost) < 1e-12);
+  assert.deepEqual(Object.keys(snap.byModel), ["fake-l", "fake-s"]);
+  assert.equal(snap.byModel["fake-s"]!.calls, 2);
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(snap.byComponent).map(([k, v]) => [k, v.calls])),
+    { "(unattributed)": 1, answer: 2, rewrite: 1 },
+  );
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(snap.byStage).map(([k, v]) => [k, v.calls])),
+    { "(unattributed)": 1, eval: 2, optimize: 1 },
+  );
+  for (const groups of [snap.byModel, snap.byComponent, snap.byStage]) {
+    const sum = Object.values(groups).reduce((n, g) => n + g.completionTokens, 0);
+    assert.equal(sum, snap.total.completionTokens, "each grouping partitions the total");
+  }
+  assert.deepEqual(JSON.parse(JSON.stringify(snap)), snap, "the snapshot is plain JSON");
+
+  const resumed = new LMClient({ provider });
+  resumed.ledger.restore(snap);
+  assert.deepEqual(resumed.ledger.snapshot(), snap);
+});
+
+test("the ledger marks cache hits", async (t) => {
+  const provider = fake();
+  const cache = new ResponseCache({ dir: tempDir(t) });
+  const client = new LMClient({ provider, cache });
+  await client.chat(request(), { component: "c" });
+  await client.chat(request(), { component: "c" });
+  const snap = client.ledger.snapshot();
+  assert.equal(snap.byComponent.c!.calls, 2);
+  assert.equal(snap.byComponent.c!.cachedCalls, 1);
+});
+
+test("replayed replies equal fresh ones, and changing the sample index misses the cache", async (t) => {
+  const provider = fake();
+  const client = new LMClient({ provider, cache: new ResponseCache({ dir: tempDir(t) }) });
+  const fresh = await client.chat(request());
+  const replay = await client.chat(request());
+  assert.deepEqual({ ...replay, cached: false }, fresh);
+  assert.equal(replay.cached, true);
+  const other = await client.chat({ ...request(), sampleIndex: 1 });
+  assert.equal(other.cached, false);
+  assert.notEqual(other.text, fresh.text);
+});
+
+test("embeddings go through retries and the cache without spending llmCalls", async (t) => {
+  const provider = fake();
+  provider.script.push(new LMHttpError(503, "busy"));
+  const budget = new Budget({ llmCalls: 0 });
+  const { client, waits } = recordingClient({ provider, budget, cache: new ResponseCache({ dir: tempDir(t) }) });
+  const first = await client.embed(["alpha", "beta"]);
+  const second = await client.embed(["alpha", "beta"]);
+  assert.deepEqual(second, first);
+  assert.equal(provider.embedCalls, 2, "one retried call, then a cache hit");
+  assert.equal(waits.length, 1);
+  assert.deepEqual(client.ledger.snapshot().embeddings, { calls: 2, cachedCalls: 1, texts: 4 });
+});
+
+test("a RunContext adopts its client's budget and refuses a different one", () => {
+  const budget = new Budget({ llmCalls: 5 });
+  const client = new LMClient({ provider: fake(), budget });
+  assert.equal(new RunContext({ lm: client, seed: 1 }).budget, budget);
+  assert.equal(new RunContext({ lm: client, seed: 1, budget }).budget, budget);
+  assert.throws(() => new RunContext({ lm: client, seed: 1, budget: new Budget() }), /different Budget/);
+});

@@ -1,0 +1,118 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { formPairs, type Candidate } from "../src/optimas/collect";
+import { selectComponent } from "../src/optimas/select";
+import { createRng } from "../src/core/random";
+import { Component, type CallEnv } from "../src/core/component";
+import type { Fields, Json } from "../src/core/json";
+import type { Policy, TrainableComponent } from "../src/core/policy";
+import type { WeightsValue } from "../src/core/variable";
+import { CompoundSystem } from "../src/core/system";
+import { RunContext } from "../src/core/context";
+import { optimizeWeights } from "../src/optimas/optimizers/weights";
+import { resolveConfig } from "../src/optimas/config";
+import type { LocalReward } from "../src/optimas/local-reward";
+
+const cand = (answer: string, score: number): Candidate => ({ outputs: { answer }, score, failures: 0 });
+
+test("every ordered pair above the gap becomes a pair, whichever comes first", () => {
+  const cs = [cand("a", 1), cand("b", 0), cand("c", 0.5), cand("d", 0.5)];
+  const pairs = formPairs("c1", "ex", { q: "?" }, cs, { minGap: 0, pairRule: "all-ordered" });
+  const names = pairs.map((p) => `${p.chosen.answer}>${p.rejected.answer}`).sort();
+  assert.deepEqual(names, ["a>b", "a>c", "a>d", "c>b", "d>b"]);
+  assert.ok(pairs.every((p) => p.scoreChosen > p.scoreRejected && p.exampleId === "ex"));
+});
+
+test("the reference rule keeps only later-listed winners, and minGap filters small gaps", () => {
+  const cs = [cand("a", 1), cand("b", 0), cand("c", 0.5)];
+  const ref = formPairs("c1", "ex", {}, cs, { minGap: 0, pairRule: "reference-later-wins" });
+  assert.deepEqual(ref.map((p) => `${p.chosen.answer}>${p.rejected.answer}`), ["c>b"]);
+  const gapped = formPairs("c1", "ex", {}, cs, { minGap: 0.6, pairRule: "all-ordered" });
+  assert.deepEqual(gapped.map((p) => `${p.chosen.answer}>${p.rejected.answer}`), ["a>b"]);
+});
+
+test("selection cannot lock onto one component: the cooldown forces the others in", () => {
+  const components = ["a", "b", "c"];
+  // Component a has by far the largest gap; without a cooldown it would win almost every draw.
+  const buffers = {
+    a: [{ component: "a", inputs: {}, chosen: {}, rejected: {}, scoreChosen: 1, scoreRejected: 0 }],
+    b: [{ component: "b", inputs: {}, chosen: {}, rejected: {}, scoreChosen: 0.1, scoreRejected: 0 }],
+    c: [],
+  };
+  const lastSelected: Record<string, number> = {};
+  const picks: string[] = [];
+  for (let it = 0; it < 12; it++) {
+    const s = selectComponent({ components, buffers, offlineGaps: {}, lastSelected, iteration: it, rule: "fresh-gap", temperature: 0.05, cooldown: 1 }, createRng(`t/${it}`));
+    picks.push(s.component);
+    lastSelected[s.component] = it;
+    assert.ok(Math.abs(Object.values(s.probabilities).reduce((x, y) => x + y, 0) - 1) < 1e-9);
+  }
+  for (let i = 1; i < picks.length; i++) assert.notEqual(picks[i], picks[i - 1]);
+  assert.ok(picks.includes("b") || picks.includes("c"));
+});
+
+test("selection follows fresh gaps: a component whose buffer gap grows gains probability", () => {
+  const base = { components: ["a", "b"], offlineGaps: { a: 0.5, b: 0.5 }, lastSelected: {}, iteration: 0, temperature: 0.25, cooldown: 0 };
+  const p = (gapB: number, rule: "fresh-gap" | "reference-offline-gap") =>
+    selectComponent({ ...base, rule, buffers: { a: [{ component: "a", inputs: {}, chosen: {}, rejected: {}, scoreChosen: 0.5, scoreRejected: 0 }], b: [{ component: "b", inputs: {}, chosen: {}, rejected: {}, scoreChosen: gapB, scoreRejected: 0 }] } }, createRng("x")).probabilities.b!;
+  assert.ok(p(0.9, "fresh-gap") > p(0.5, "fresh-gap"));
+  assert.equal(p(0.9, "reference-offline-gap"), p(0.1, "reference-offline-gap"));
+});
+
+// A three-action softmax policy over a table of logits, trained by the REINFORCE optimizer.
+const ACTIONS = ["a", "b", "c"];
+class TablePolicy implements Policy {
+  constructor(private logits: number[]) {}
+  private probs(): number[] {
+    const m = Math.max(...this.logits);
+    const e = this.logits.map((l) => Math.exp(l - m));
+    const s = e.reduce((x, y) => x + y, 0);
+    return e.map((x) => x / s);
+  }
+  sample(_inputs: Fields, rng: () => number): { outputs: Fields; action: Json } {
+    let u = rng();
+    const p = this.probs();
+    for (let i = 0; i < p.length; i++) if ((u -= p[i]!) < 0) return { outputs: { choice: ACTIONS[i]! }, action: i };
+    return { outputs: { choice: ACTIONS[2]! }, action: 2 };
+  }
+  async reinforce(batch: readonly { action: Json; advantage: number }[], lr: number): Promise<number> {
+    const p = this.probs();
+    const grad = [0, 0, 0];
+    for (const b of batch) for (let k = 0; k < 3; k++) grad[k]! += b.advantage * ((k === b.action ? 1 : 0) - p[k]!);
+    this.logits = this.logits.map((l, k) => l + (lr * grad[k]!) / batch.length);
+    return 0;
+  }
+  weights(): WeightsValue {
+    return { arch: "table@1", tensors: { logits: { shape: [3], data: [...this.logits] } } };
+  }
+  dispose(): void {}
+}
+class TableComponent extends Component implements TrainableComponent {
+  async policyFrom(w: WeightsValue): Promise<Policy> {
+    return new TablePolicy([...w.tensors.logits!.data]);
+  }
+  protected async forward(_inputs: Fields, env: CallEnv): Promise<Fields> {
+    const logits = (env.variable as { value: WeightsValue }).value.tensors.logits!.data;
+    return { choice: ACTIONS[logits.indexOf(Math.max(...logits))]! };
+  }
+}
+
+test("the weights optimizer moves a policy toward what the local reward prefers", async () => {
+  const component = new TableComponent({
+    name: "picker",
+    description: "picks a letter",
+    inputFields: ["x"],
+    outputFields: ["choice"],
+    variable: { kind: "weights", value: { arch: "table@1", tensors: { logits: { shape: [3], data: [1, 0, 0] } } } },
+  });
+  const system = new CompoundSystem({ name: "t", components: [component], metric: () => 0 });
+  const reward: LocalReward = { kind: "lrf", score: async (_c, rows) => rows.map((r) => (r.outputs.choice === "b" ? 1 : 0)) };
+  const ctx = new RunContext({ lm: { providerId: "none", chat: async () => { throw new Error("no LM"); }, embed: async () => [] }, seed: 3 });
+  const rows = Array.from({ length: 8 }, (_, i) => ({ example: { id: `t/train/${i}`, fields: { x: i } }, inputs: { x: i } }));
+  const before = (await component.call({ x: 0 }, ctx)).outputs.choice;
+  const result = await optimizeWeights({ system, component, rows, reward, ctx, config: resolveConfig("quick", { policyEpochs: 30, policyLearningRate: 1 }), round: 0 });
+  component.update(result.variable);
+  assert.equal(before, "a");
+  assert.equal((await component.call({ x: 0 }, ctx)).outputs.choice, "b");
+  assert.ok(result.candidates.at(-1)!.score > result.candidates[0]!.score);
+});
