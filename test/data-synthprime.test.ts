@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { allExamples } from "../src/data/splits";
 import { loadSynthPrime, synthprimeOracleResolver, type Constraint } from "../src/data/synthprime";
-import { nodeDocument, renderRelationInfo, renderTextInfo, type SynthPrimeKB } from "../src/data/synthprime-kb";
+import { renderRelationInfo, renderTextInfo, type SynthPrimeKB } from "../src/data/synthprime-kb";
 import { TfIdfIndex } from "../src/data/tfidf";
 
 const data = loadSynthPrime({ seed: 0 });
@@ -63,9 +63,9 @@ test("five distinct candidates of the answer type, at least one gold, and the ha
   assert.ok(negativesWithPartialMatch.length > 0);
 });
 
-test("embedding scores are the TF-IDF cosine of query and node document, rounded to 2 decimals", () => {
+test("embedding scores are the TF-IDF cosine of query and text document, rounded to 2 decimals", () => {
   const { kb } = data;
-  const index = new TfIdfIndex(kb.entities.map((e) => nodeDocument(kb, e.id)));
+  const index = new TfIdfIndex(kb.entities.map((e) => renderTextInfo(kb, e.id)));
   for (const ex of examples.slice(0, 60)) {
     const expected = (ex.fields.candidate_ids as number[]).map((id) => Math.round(index.similarity(String(ex.fields.question), id) * 100) / 100);
     assert.deepEqual(ex.fields.emb_scores, expected, ex.id);

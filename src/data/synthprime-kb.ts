@@ -137,15 +137,6 @@ export function renderTextInfo(kb: SynthPrimeKB, id: number): string {
 
 /** The node's name, type and one-hop relation summary (STaRK's `relation_info`), cut to 1024 characters. */
 export function renderRelationInfo(kb: SynthPrimeKB, id: number): string {
-  return fullRelationInfo(kb, id).slice(0, 1024);
-}
-
-/** The whole node document (text and relations, untruncated): what embedding similarity reads. */
-export function nodeDocument(kb: SynthPrimeKB, id: number): string {
-  return `${renderTextInfo(kb, id)}${fullRelationInfo(kb, id)}`;
-}
-
-function fullRelationInfo(kb: SynthPrimeKB, id: number): string {
   const e = kb.entities[id]!;
   let out = `- name: ${e.name}\n- type: ${e.type}\n- relations:\n`;
   for (const relation of RELATION_TYPES) {
@@ -156,7 +147,7 @@ function fullRelationInfo(kb: SynthPrimeKB, id: number): string {
       if (names.length > 0) out += `  - ${relation.label} (${type}): ${names.join(", ")}\n`;
     }
   }
-  return out;
+  return out.slice(0, 1024);
 }
 
 function pick<T>(items: readonly T[], rng: Rng): T {

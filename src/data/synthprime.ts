@@ -4,9 +4,9 @@ import { createRng, shuffled, type Rng } from "../core/random";
 import { pythonJsonDumps } from "./python";
 import { exampleId, SPLIT_NAMES, type DatasetSplits, type OracleResolver, type SplitName } from "./splits";
 import { STARK_SPLIT_SIZES } from "./stark";
-import { TfIdfIndex } from "./tfidf";
+import { cosine, TfIdfIndex } from "./tfidf";
 import {
-  generateKnowledgeBase, linked, nodeDocument, renderRelationInfo, renderTextInfo, withArticle,
+  generateKnowledgeBase, linked, renderRelationInfo, renderTextInfo, withArticle,
   type EntityType, type SynthPrimeKB,
 } from "./synthprime-kb";
 
@@ -73,7 +73,8 @@ export interface SynthPrime {
  * Each query combines textual and relational constraints; its gold answers are every entity of
  * the target type that satisfies all of them in the graph; its 5 candidates hold at least one gold
  * answer plus hard negatives that satisfy part of the constraints; embedding scores are TF-IDF
- * cosine similarities between the query and the candidates' node documents. Example fields follow
+ * cosine similarities between the query and the candidates' text documents (`text_info`, before
+ * the 1024-character cut). Example fields follow
  * the STaRK-Prime loader: `question`, `question_id`, `relation_info` and `text_info` (the 5
  * candidates' descriptions as Python `json.dumps(indent=2)` text), `emb_scores`, `candidate_ids`,
  * `answer_ids`.
@@ -81,7 +82,10 @@ export interface SynthPrime {
 export function loadSynthPrime(options: SynthPrimeOptions = {}): SynthPrime {
   const seed = options.seed ?? 0;
   const kb = generateKnowledgeBase(seed);
-  const index = new TfIdfIndex(kb.entities.map((e) => nodeDocument(kb, e.id)));
+  // The embedding reads each node's text document only, as a dense embedding of a long node
+  // document captures its one-hop relations poorly: relational constraints are the relation
+  // scorer's job, which is what makes the two LLM scorers worth having.
+  const index = new TfIdfIndex(kb.entities.map((e) => renderTextInfo(kb, e.id)));
   const rng = createRng(`synthprime/queries/${seed}`);
   const questions = new Set<string>();
   const splits = {} as DatasetSplits;
@@ -157,24 +161,21 @@ function fill(phrasing: string, constraints: readonly Constraint[]): string {
 
 /**
  * Five candidates in shuffled order: one gold answer (two, a quarter of the time, when there are
- * two), then the non-gold entities of the target type that satisfy the most constraints, ties broken
- * by embedding similarity — the hard negatives a vector search would surface.
+ * two), then the non-gold entities of the target type that satisfy the most constraints (ties
+ * drawn at random): hard negatives that match part of the query.
  */
 function drawCandidates(
   kb: SynthPrimeKB, index: TfIdfIndex, rng: Rng, pool: readonly number[], question: string, constraints: readonly Constraint[], answerIds: readonly number[],
 ): Pick<SynthPrimeQuery, "candidateIds" | "satisfied" | "embScores"> {
   const queryVector = index.vector(question);
-  const similarity = (id: number): number => {
-    let dot = 0;
-    for (const [term, w] of queryVector) dot += w * (index.docVectors[id]!.get(term) ?? 0);
-    return Math.round(dot * 100) / 100;
-  };
+  const similarity = (id: number): number => Math.round(cosine(queryVector, index.docVectors[id]!) * 100) / 100;
   const golds = shuffled(answerIds, rng).slice(0, answerIds.length >= 2 && rng() < 0.25 ? 2 : 1);
   const gold = new Set(answerIds);
-  const negatives = pool
-    .filter((id) => !gold.has(id))
-    .map((id) => ({ id, satisfied: satisfiedCount(kb, id, constraints), score: similarity(id) }))
-    .sort((a, b) => b.satisfied - a.satisfied || b.score - a.score || a.id - b.id)
+  // Shuffled first, so entities that satisfy equally many constraints are drawn at random (picking
+  // the most query-like of them would make the embedding rank the gold answer below chance).
+  const negatives = shuffled(pool.filter((id) => !gold.has(id)), rng)
+    .map((id) => ({ id, satisfied: satisfiedCount(kb, id, constraints) }))
+    .sort((a, b) => b.satisfied - a.satisfied)
     .slice(0, CANDIDATES_PER_QUERY - golds.length)
     .map((n) => n.id);
   const candidateIds = shuffled([...golds, ...negatives], rng);

@@ -121,7 +121,7 @@ export const DEFAULT_CONFIG: OptimasConfig = {
 
 /** Presets scale iteration counts; `paper` follows the reference configs where they are sound (§6.7). */
 export const PRESETS: Record<Preset, Partial<OptimasConfig>> = {
-  quick: { iterations: 6, initialTrainSize: 12, perIterationNewData: 6, valSize: 15, lrfEpochs: 15, promptCandidates: 3, localTrainSize: 12, policyEpochs: 10 },
+  quick: { iterations: 6, initialTrainSize: 16, perIterationNewData: 6, valSize: 20, lrfEpochs: 15, promptCandidates: 3, localTrainSize: 12, policyEpochs: 10 },
   paper: { iterations: 20, initialTrainSize: 20, perIterationNewData: 10, valSize: 20 },
 };
 

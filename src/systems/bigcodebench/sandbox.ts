@@ -16,7 +16,7 @@ import type { ExecutionOutcome, ExecutionStatus } from "../../metrics/pass-rate"
  * | plan              | needs                          | what it adds                                       |
  * |-------------------|--------------------------------|----------------------------------------------------|
  * | `namespaces+uid`  | root with CAP_SYS_ADMIN        | everything below, run as a fresh unprivileged uid  |
- * | `namespaces`      | unprivileged user namespaces   | no network (loopback only), own pid namespace, read-only root filesystem, private /tmp, /var/tmp, /dev/shm, /run/lock |
+ * | `namespaces`      | user namespaces                | no network (loopback only), own pid namespace, read-only root filesystem, private /tmp, /var/tmp, /dev/shm, /run/lock |
  * | `uid`             | root without namespaces        | a fresh unprivileged uid, its strays killed and its files in /tmp removed afterwards |
  * | `none`            | —                              | limits and the temp directory only                 |
  *
@@ -26,8 +26,9 @@ import type { ExecutionOutcome, ExecutionStatus } from "../../metrics/pass-rate"
  *
  * What is and is not prevented, honestly:
  * - RLIMIT_NPROC counts every process of the real uid and never applies to root. With a fresh uid
- *   it bounds exactly the sandbox; in `namespaces` it is set to the user's current count plus the
- *   limit; as root in `none` it does not apply (a fork bomb is then bounded only by the timeout).
+ *   it bounds exactly the sandbox; for a non-root caller it is set to the caller's current count
+ *   plus the limit; for root under `namespaces` or `none` it does not apply, so a fork bomb is
+ *   bounded only by the timeout (and, under `namespaces`, dies with its pid namespace).
  * - With namespaces, writes outside the working directory land on the private tmpfs mounts or fail
  *   on the read-only root, and vanish with the sandbox; processes that escape the process group die
  *   with the pid namespace. With `uid` only, writes to world-writable directories other than
@@ -220,7 +221,9 @@ async function execute(python: string, plan: IsolationPlan, limits: SandboxLimit
   if (hostDir) chmodSync(hostDir, 0o711);
   try {
     const payload = {
-      namespaces: namespaces ? (process.getuid?.() === 0 ? "root" : "user") : null,
+      // A fresh uid needs real root in the initial user namespace; otherwise a user namespace,
+      // which also works for root where CAP_SYS_ADMIN is withheld (containers).
+      namespaces: namespaces ? (dropUid !== null ? "root" : "user") : null,
       dropUid,
       hostDir,
       files: { "solution.py": program.code, "tests.py": program.tests },

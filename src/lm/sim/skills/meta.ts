@@ -81,9 +81,12 @@ registerMetaSkill({
     const history = parseScoredInstructions(call.request.inputs.scored_instructions ?? "");
     const best = history.reduce<{ instruction: string; score: number } | undefined>((b, h) => (!b || h.score > b.score ? h : b), undefined);
     const beliefs = belief(call, targetParams(call, target));
-    let instruction = best?.instruction ?? "";
+    const start = best?.instruction ?? "";
+    let instruction = start;
     const edits = 1 + Math.floor(call.u("edits") * 3);
     for (let i = 0; i < edits; i++) instruction = edit(instruction, beliefs, call, `edit/${i}`);
+    // Edits that cancel out (add, then drop the same concept) still owe a change: add one more.
+    for (let i = edits; instruction === start && i < edits + 5; i++) instruction = edit(instruction, beliefs, call, `edit/${i}`);
     return { proposed_instruction: instruction };
   },
 });

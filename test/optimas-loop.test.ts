@@ -1,0 +1,117 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { createRuntime } from "../src/repro/runtime";
+import { runOptimas, type Checkpoint } from "../src/optimas/optimize";
+import { resolveConfig } from "../src/optimas/config";
+import { RunDir } from "../src/core/run-dir";
+
+const root = path.resolve(__dirname, "..");
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "optimas-"));
+const small = { iterations: 4, initialTrainSize: 8, perIterationNewData: 4, valSize: 10, lrfEpochs: 5, promptCandidates: 2, localTrainSize: 6 };
+
+/** The checkpoint without wall times: what must be identical between equivalent runs. */
+function comparable(cp: Checkpoint): unknown {
+  return { ...cp, history: cp.history.map(({ ms: _ms, ...rest }) => rest) };
+}
+
+async function run(dir: string, overrides = {}, caps = {}) {
+  const rt = createRuntime({ system: "toy", world: 1, seed: 5, budget: caps });
+  const out = await runOptimas({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, config: resolveConfig("quick", { ...small, ...overrides }), runDir: new RunDir(dir) });
+  out.lrf.dispose();
+  return { rt, cp: out.checkpoint };
+}
+
+test("the gate keeps a change only when validation improves, and restores the system otherwise", async () => {
+  const { cp } = await run(tmp());
+  assert.equal(cp.status, "finished");
+  assert.equal(cp.history.length, 4);
+  let best = cp.initialVal;
+  for (const h of cp.history) {
+    if (h.accepted) {
+      assert.ok(h.valAfter > h.valBefore, `accepted without improvement at iteration ${h.iteration}`);
+      best = h.valAfter;
+    }
+    assert.ok(h.valBefore <= best + 1e-12);
+  }
+  assert.equal(cp.best.score, best);
+  assert.ok(cp.initialLrf.pairs > 0);
+});
+
+test("without the gate every proposal is kept (ablation)", async () => {
+  const { cp } = await run(tmp(), { validationGate: false });
+  const proposed = cp.history.filter((h) => h.valAfter !== h.valBefore || h.accepted);
+  assert.ok(proposed.every((h) => h.accepted));
+});
+
+test("two runs with the same seeds reach identical checkpoints", async () => {
+  const a = await run(tmp());
+  const b = await run(tmp());
+  assert.deepEqual(comparable(b.cp), comparable(a.cp));
+  assert.deepEqual(b.rt.system.stateDict(), a.rt.system.stateDict());
+});
+
+test("a budget cap stops the run cleanly with a consistent checkpoint", async () => {
+  const dir = tmp();
+  const { cp, rt } = await run(dir, {}, { systemRuns: 260 });
+  assert.equal(cp.status, "budget");
+  assert.ok(rt.ctx.budget.spent.systemRuns <= 260);
+  assert.deepEqual(rt.system.stateDict(), cp.stateDict);
+  const saved = new RunDir(dir).read<Checkpoint>("checkpoint.json", "checkpoint");
+  assert.equal(saved.status, "budget");
+});
+
+test("a STOP file ends the run after the current iteration", async () => {
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, "STOP"), "");
+  const { cp } = await run(dir);
+  assert.equal(cp.status, "stopped");
+  assert.equal(cp.history.length, 0);
+});
+
+test("resume after killing a real process mid-run ends in the state of an uninterrupted run", { timeout: 300_000 }, async () => {
+  const bin = path.join(root, "bin", "optimas.js");
+  const args = ["optimize", "--system", "toy", "--method", "optimas", "--preset", "paper", "--world", "2", "--seed", "1"];
+  const whole = tmp();
+  const full = spawnSync(process.execPath, [bin, ...args, "--out", whole], { cwd: root, encoding: "utf8" });
+  assert.equal(full.status, 0, full.stderr);
+
+  const killed = tmp();
+  const child = spawn(process.execPath, [bin, ...args, "--out", killed], { cwd: root, stdio: "ignore" });
+  const checkpoint = path.join(killed, "checkpoint.json");
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      try {
+        const cp = JSON.parse(fs.readFileSync(checkpoint, "utf8")) as Checkpoint;
+        if (cp.nextIteration >= 3) {
+          clearInterval(timer);
+          child.kill("SIGKILL");
+          resolve();
+        }
+      } catch {
+        // not written yet, or mid-rename
+      }
+    }, 10);
+    child.on("exit", () => {
+      clearInterval(timer);
+      reject(new Error("the run finished before it could be killed"));
+    });
+  });
+  await new Promise((r) => child.once("exit", r));
+  const interrupted = JSON.parse(fs.readFileSync(checkpoint, "utf8")) as Checkpoint;
+  assert.ok(interrupted.nextIteration < 20 && !fs.existsSync(path.join(killed, "result.json")));
+
+  const resumed = spawnSync(process.execPath, [bin, "resume", killed, "--json"], { cwd: root, encoding: "utf8" });
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const read = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, "checkpoint.json"), "utf8")) as Checkpoint;
+  assert.deepEqual(comparable(read(killed)), comparable(read(whole)));
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(killed, "lrf.json"), "utf8")), JSON.parse(fs.readFileSync(path.join(whole, "lrf.json"), "utf8")));
+  const summary = (dir: string) => {
+    const { run_dir: _r, ...rest } = JSON.parse(fs.readFileSync(path.join(dir, "result.json"), "utf8")) as Record<string, unknown>;
+    return rest;
+  };
+  assert.deepEqual(summary(killed), summary(whole));
+});
