@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
-import { OpenAIProvider } from "../src/lm/openai";
+import { OpenAIProvider } from "../src/lm/openai-provider";
 import { LMHttpError, LMTransportError, isRetryable } from "../src/lm/errors";
 import type { ChatRequest } from "../src/lm/types";
 

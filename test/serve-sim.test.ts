@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import OpenAI from "openai";
 import { serveSim, FAULT_KINDS, type SimServer } from "../src/lm/sim/server";
-import { OpenAIProvider } from "../src/lm/openai";
+import { OpenAIProvider } from "../src/lm/openai-provider";
 import { LMClient } from "../src/lm/client";
 import { ResponseCache } from "../src/lm/cache";
 import type { ChatMessage } from "../src/lm/types";

@@ -15,8 +15,8 @@
  * - Retries with exponential backoff, on 429, 5xx, dropped connections, unreadable bodies and
  *   timeouts only (see errors.ts); a `Retry-After` the endpoint sent replaces the computed delay.
  *   Backoff jitter is a hash of (provider, call number, attempt), never Math.random.
- * - A per-attempt timeout through an AbortController: the provider's signal is aborted and the
- *   attempt fails with LMTimeoutError even when the provider ignores the signal.
+ * - A per-attempt timeout: the attempt fails with LMTimeoutError when it fires, and an `abortable`
+ *   provider's signal is aborted so its request stops too.
  * - Accounting per model, component and stage in a Ledger.
  */
 import { Semaphore } from "../core/concurrency";
@@ -185,21 +185,26 @@ export class LMClient implements LM {
     return exponential * (0.5 + 0.5 * hash01(`${this.provider.id}#${seq}#${attempt}`));
   }
 
-  private async attempt<T>(call: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  /** One attempt under the timeout; the provider's signal is aborted when it fires. */
+  private attempt<T>(call: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
     if (this.timeoutMs === 0) return call(undefined);
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+    const controller = this.provider.abortable ? new AbortController() : undefined;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
         const err = new LMTimeoutError(this.timeoutMs);
-        controller.abort(err);
+        controller?.abort(err);
         reject(err);
       }, this.timeoutMs);
+      const settle = (): void => clearTimeout(timer);
+      try {
+        call(controller?.signal).then(
+          (value) => (settle(), resolve(value)),
+          (err: unknown) => (settle(), reject(err)),
+        );
+      } catch (err) {
+        settle();
+        reject(err);
+      }
     });
-    try {
-      return await Promise.race([call(controller.signal), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }

@@ -54,6 +54,12 @@ export interface ChatResponse {
 export interface LMProvider {
   /** Stable id for cache keys and run records, e.g. "simlm@1/world-0" or "openai:https://api.openai.com/v1". */
   readonly id: string;
+  /**
+   * True when `chat` and `embed` stop their work once `signal` aborts (network providers). The
+   * client creates an AbortSignal only for these: in Node one costs microseconds, as much as a
+   * whole in-process SimLM call. Timeouts apply either way.
+   */
+  readonly abortable?: boolean;
   chat(request: ChatRequest, meta: ChatMeta, signal?: AbortSignal): Promise<Omit<ChatResponse, "cached">>;
   embed(texts: string[], model?: string, signal?: AbortSignal): Promise<number[][]>;
   /** Model names this endpoint serves (SimLM: its seven models). */

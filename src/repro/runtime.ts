@@ -7,7 +7,7 @@ import { Budget, type BudgetCaps } from "../lm/budget";
 import { ResponseCache, type CacheMode } from "../lm/cache";
 import { LMClient } from "../lm/client";
 import { Ledger } from "../lm/ledger";
-import { OpenAIProvider } from "../lm/openai";
+import { OpenAIProvider } from "../lm/openai-provider";
 import { SimLM, SIMLM_VERSION } from "../lm/sim/simlm";
 import type { LMProvider } from "../lm/types";
 import { getSystem, type Splits, type SystemEntry } from "../systems/registry";

@@ -1,5 +1,6 @@
 import type { CompoundSystem, Example } from "../core/system";
 import type { OracleStore } from "../data/oracle";
+import { toyEntry } from "./toy/index";
 
 /** The five paper systems and the tiny teaching/test system, by CLI id. */
 export const SYSTEM_IDS = ["toy", "amazon", "pubmedqa", "hotpotqa", "bigcodebench", "stark"] as const;
@@ -25,9 +26,11 @@ export interface SystemEntry {
 
 type Loader = () => SystemEntry;
 
-// Each system is required only when asked for, so one system's missing data never blocks another.
+// Static imports of files (not folders): tslab compiles only what is imported statically, and
+// resolves neither folder index files nor dynamic requires. Entries load their data lazily, so
+// importing every system costs nothing until one is used.
 const loaders: Partial<Record<SystemId, Loader>> = {
-  toy: () => (require("./toy") as { toyEntry: SystemEntry }).toyEntry,
+  toy: () => toyEntry,
 };
 
 export function availableSystems(): SystemId[] {

@@ -8,7 +8,7 @@ import { META_SKILLS, SKILLS, type Skill, type SkillCall } from "./skill";
 import { countTokens } from "./tokenize";
 import { embedText } from "./embed";
 import { MODEL_NAMES, modelSpec, SIMLM_VERSION, World } from "./world";
-import "./skills";
+import "./skills/index";
 
 export { SIMLM_VERSION } from "./world";
 
