@@ -6,12 +6,19 @@
  * result (e.g. `{"pairs_per_s":{"wasm":…,"cpu":…}, …}`). To add a measurement (such as per-iteration
  * time splits under `iteration_ms`), write another `BenchSection` and append it to `SECTIONS`.
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { BACKEND_ORDER, loadTf, type TfBackend } from "../src/reward/backend";
 import { HashedNgramFeaturizer } from "../src/reward/hashed-featurizer";
 import { LocalRewardModel, type RewardHead } from "../src/reward/lrf";
 import { syntheticPairs } from "../src/reward/synthetic";
+import { RunDir } from "../src/core/run-dir";
+import { resolveConfig } from "../src/optimas/config";
+import { runOptimas } from "../src/optimas/optimize";
+import { createRuntime } from "../src/repro/runtime";
 
 interface BenchConfig {
   pairs: number;
@@ -62,7 +69,30 @@ const trainingThroughput: BenchSection = async (config, log) => {
   return { pairs_per_s: pairsPerS };
 };
 
-const SECTIONS: BenchSection[] = [trainingThroughput];
+/**
+ * Where an Optimas iteration spends its time: the mean per-stage wall time over the iterations of
+ * a paper-preset run on the toy system (SimLM world 0, wasm backend), in milliseconds.
+ */
+const iterationSplit: BenchSection = async (_config, log) => {
+  await loadTf({ backend: "wasm" });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-lrf-"));
+  try {
+    const rt = createRuntime({ system: "toy", world: 0, seed: 0 });
+    const start = performance.now();
+    const out = await runOptimas({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, config: resolveConfig("paper"), runDir: new RunDir(dir) });
+    const total = performance.now() - start;
+    out.lrf.dispose();
+    const history = out.checkpoint.history;
+    const stages = ["collect", "lrf", "optimize", "validate"] as const;
+    const ms = Object.fromEntries(stages.map((k) => [k, Math.round((history.reduce((s, h) => s + h.ms[k], 0) / history.length) * 10) / 10]));
+    log(`optimas iteration (toy, paper preset, ${history.length} iterations, ${(total / 1000).toFixed(1)} s in all incl. setup): mean ms per iteration ${JSON.stringify(ms)}`);
+    return { iteration_ms: ms };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+const SECTIONS: BenchSection[] = [iterationSplit, trainingThroughput];
 
 function readConfig(): BenchConfig {
   const { values } = parseArgs({
