@@ -1,19 +1,10 @@
 import * as path from "node:path";
 import { textTable } from "../display/table";
-import type { Preset } from "../core/method";
 import { RunDir } from "../core/run-dir";
 import { runOptimizeJob, type OptimizeJobSpec, type OptimizeSummary } from "../repro/optimize-job";
-import type { BackendKind } from "../repro/runtime";
 import { Progress, printJsonLast } from "./output";
 
-export interface OptimizeArgs {
-  system: string;
-  method: string;
-  preset: Preset;
-  world: number;
-  seed: number;
-  backend: BackendKind;
-  model?: string;
+export interface OptimizeArgs extends Omit<OptimizeJobSpec, "budget" | "testRepeats"> {
   out?: string;
   json: boolean;
 }

@@ -9,6 +9,7 @@ import { mean } from "../core/stats";
 import { shuffled } from "../core/random";
 import { BudgetExceededError } from "../lm/budget";
 import type { PreferencePair } from "../reward/types";
+import type { OptimasConfig } from "./config";
 
 /**
  * Preference data for one component (§3 of the algorithm spec, with its flaws fixed): run the
@@ -16,17 +17,10 @@ import type { PreferencePair } from "../reward/types";
  * with the current variables, score every candidate with the global metric, and pair them.
  */
 
-export interface CollectOptions {
-  numSamples: number;
-  numRollouts: number;
-  minGap: number;
-  pairRule: "all-ordered" | "reference-later-wins";
-  groundTruthInjection: boolean;
-  sampleTemperature: number | null;
-  concurrency: number;
+export type CollectOptions = Pick<OptimasConfig, "numSamples" | "numRollouts" | "minGap" | "pairRule" | "groundTruthInjection" | "sampleTemperature" | "concurrency"> & {
   /** Keeps this call's sample indices apart from other collections (iteration number, say). */
   round: number;
-}
+};
 
 export interface CollectedPair extends PreferencePair {
   exampleId: string;

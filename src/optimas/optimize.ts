@@ -89,16 +89,7 @@ export interface OptimasOutcome {
 const VAL_SAMPLE = 900_000;
 
 function collectOptions(config: OptimasConfig, round: number): CollectOptions {
-  return {
-    numSamples: config.numSamples,
-    numRollouts: config.numRollouts,
-    minGap: config.minGap,
-    pairRule: config.pairRule,
-    groundTruthInjection: config.groundTruthInjection,
-    sampleTemperature: config.sampleTemperature,
-    concurrency: config.concurrency,
-    round,
-  };
+  return { ...config, round };
 }
 
 function lastN<T>(items: readonly T[], n: number): T[] {
