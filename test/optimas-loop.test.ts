@@ -110,7 +110,7 @@ test("resume after killing a real process mid-run ends in the state of an uninte
   assert.deepEqual(comparable(read(killed)), comparable(read(whole)));
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(killed, "lrf.json"), "utf8")), JSON.parse(fs.readFileSync(path.join(whole, "lrf.json"), "utf8")));
   const summary = (dir: string) => {
-    const { run_dir: _r, ...rest } = JSON.parse(fs.readFileSync(path.join(dir, "result.json"), "utf8")) as Record<string, unknown>;
+    const { run_dir: _r, wall_s: _w, ...rest } = JSON.parse(fs.readFileSync(path.join(dir, "result.json"), "utf8")) as Record<string, unknown>;
     return rest;
   };
   assert.deepEqual(summary(killed), summary(whole));

@@ -115,6 +115,8 @@ export interface ParsedRequest {
   instruction: string;
   inputNames: string[];
   outputNames: string[];
+  /** Output fields declared `(JSON)`: a reply must carry them as parseable JSON. */
+  jsonOutputs: string[];
   demos: { inputs: Record<string, string>; outputs: Record<string, string> }[];
   inputs: Record<string, string>;
 }
@@ -133,7 +135,9 @@ export function parseRequest(messages: readonly ChatMessage[]): ParsedRequest | 
   const objAt = system.content.indexOf(OBJECTIVE);
   if (inAt < 0 || outAt < 0 || objAt < 0) return null;
   const inputNames = fieldNames(system.content.slice(inAt, outAt));
-  const outputNames = fieldNames(system.content.slice(outAt, objAt));
+  const outputBlock = system.content.slice(outAt, objAt);
+  const outputNames = fieldNames(outputBlock);
+  const jsonOutputs = [...outputBlock.matchAll(/^\d+\. `([\w.-]+)` \(JSON\)/gm)].map((m) => m[1]!);
   const instruction = system.content.slice(objAt + OBJECTIVE.length).trim();
   const pick = (text: string, names: string[]): Record<string, string> => {
     const sections = splitSections(text.replace(/\n\nRespond with the corresponding output fields[\s\S]*$/, ""));
@@ -148,5 +152,5 @@ export function parseRequest(messages: readonly ChatMessage[]): ParsedRequest | 
     if (u.role !== "user" || a.role !== "assistant") break;
     demos.push({ inputs: pick(u.content, inputNames), outputs: pick(a.content, outputNames) });
   }
-  return { instruction, inputNames, outputNames, demos, inputs: pick(last.content, inputNames) };
+  return { instruction, inputNames, outputNames, jsonOutputs, demos, inputs: pick(last.content, inputNames) };
 }

@@ -1,27 +1,35 @@
 import type { Json } from "../core/json";
+import type { OracleResolver } from "./splits";
 
 /**
- * Ground truth by example id, for SimLM only (optimizers and reward models never see it). Ids are
- * `<dataset>/<split>/<key>`; each dataset registers a resolver for its prefix, called lazily, so
- * a store that knows every system loads a dataset only when one of its examples is asked for.
+ * The hidden truth of dataset examples (gold answers, supporting facts, canonical code), readable
+ * only by SimLM. Example ids have the form `<dataset>/<split>/<key>`; the `<dataset>` prefix picks
+ * the resolver a system registered. Resolvers are called lazily, on the first `get` of an id, and
+ * each id's answer is kept, so registering every system costs nothing until SimLM asks.
+ * Optimizers and reward models never receive this store.
  */
-export type OracleResolver = (id: string) => Json | undefined;
-
 export class OracleStore {
   private readonly resolvers = new Map<string, OracleResolver>();
+  private readonly resolved = new Map<string, Json | undefined>();
 
+  /** Routes ids `<prefix>/...` to `resolver`; a prefix can be registered once. */
   register(prefix: string, resolver: OracleResolver): void {
-    if (prefix.includes("/")) throw new Error(`oracle prefix "${prefix}" must not contain "/"`);
+    if (!/^[\w.-]+$/.test(prefix)) throw new Error(`oracle prefix "${prefix}" must be a dataset name without "/" (e.g. "toy")`);
+    if (this.resolvers.has(prefix)) throw new Error(`an oracle resolver for "${prefix}" is already registered in this OracleStore`);
     this.resolvers.set(prefix, resolver);
   }
 
-  get(id: string): Json | undefined {
-    const slash = id.indexOf("/");
-    const resolver = this.resolvers.get(slash < 0 ? id : id.slice(0, slash));
-    return resolver ? resolver(id) : undefined;
+  prefixes(): string[] {
+    return [...this.resolvers.keys()];
   }
 
-  get prefixes(): string[] {
-    return [...this.resolvers.keys()];
+  /** The oracle of one example id, or undefined when no resolver knows it. */
+  get(id: string): Json | undefined {
+    if (this.resolved.has(id)) return this.resolved.get(id);
+    const slash = id.indexOf("/");
+    const resolver = slash > 0 ? this.resolvers.get(id.slice(0, slash)) : undefined;
+    const oracle = resolver ? resolver(id) : undefined;
+    this.resolved.set(id, oracle);
+    return oracle;
   }
 }

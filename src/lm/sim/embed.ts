@@ -1,20 +1,28 @@
-import { hash53 } from "./hash";
+import { hashString } from "./hash";
 
+/** Dimension of SimLM's embeddings. */
 export const EMBEDDING_DIM = 256;
 
-/** Hashed bag of words and character trigrams, L2-normalized: similar texts get close vectors. */
+const TRIGRAM_WEIGHT = 0.5;
+
+function add(vector: Float64Array, feature: string, seed: number, weight: number): void {
+  const h = hashString(feature, seed);
+  vector[h % EMBEDDING_DIM]! += h % 2 === 0 ? weight : -weight;
+}
+
+/**
+ * A deterministic embedding: hashed bag of words plus character trigrams of each word (signed
+ * feature hashing), L2-normalized. Texts sharing words or word pieces get close vectors.
+ */
 export function embedText(text: string): number[] {
-  const v = new Array<number>(EMBEDDING_DIM).fill(0);
-  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  for (const w of words) {
-    const h = hash53(w);
-    v[h % EMBEDDING_DIM]! += h % 2 === 0 ? 1 : -1;
-    const padded = `#${w}#`;
-    for (let i = 0; i + 3 <= padded.length; i++) {
-      const g = hash53(padded.slice(i, i + 3), 7);
-      v[g % EMBEDDING_DIM]! += (g % 2 === 0 ? 0.5 : -0.5);
-    }
+  const v = new Float64Array(EMBEDDING_DIM);
+  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    add(v, word, 1, 1);
+    const padded = `#${word}#`;
+    for (let i = 0; i + 3 <= padded.length; i++) add(v, padded.slice(i, i + 3), 2, TRIGRAM_WEIGHT);
   }
-  const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1;
-  return v.map((x) => x / norm);
+  let norm = 0;
+  for (const x of v) norm += x * x;
+  norm = Math.sqrt(norm) || 1;
+  return Array.from(v, (x) => x / norm);
 }

@@ -1,36 +1,92 @@
 import type { Fields } from "../../core/json";
-import { parseRequest, renderReply, type ParsedRequest } from "../../core/signature";
-import type { OracleStore } from "../../data/oracle";
+import { parseRequest, type ParsedRequest } from "../../core/signature";
+import { OracleStore } from "../../data/oracle";
 import type { ChatMeta, ChatRequest, ChatResponse, LMProvider } from "../types";
-import { hash01, hash53 } from "./hash";
-import { formatLogit, instructionProfile, instructionTerm, sigmoid } from "./quality";
-import { META_SKILLS, SKILLS, type Skill, type SkillCall } from "./skill";
-import { countTokens } from "./tokenize";
 import { embedText } from "./embed";
-import { MODEL_NAMES, modelSpec, SIMLM_VERSION, World } from "./world";
-import "./skills/index";
+import { Draws, hash01, hashMix, hashString } from "./hash";
+import { MODEL_NAMES, modelSpec } from "./models";
+import { demoTerm, flatten, formatTerm, instructionTerm, sigmoid } from "./quality";
+import { genericReply, malformedReply, wellFormedReply } from "./reply";
+import type { Skill, SkillCall } from "./skill";
+import { BUILTIN_SKILLS } from "./skills/index";
+import { META_SKILLS } from "./skills/meta";
+import { countTokens, truncateToTokens } from "./tokenize";
+import { World } from "./world";
 
 export { SIMLM_VERSION } from "./world";
 
+/**
+ * SimLM, the offline surrogate model (shared/design/simlm.md). It is not a language model.
+ *
+ * `chat` reads only the messages (through the signature adapter's inverse, `parseRequest`) and the
+ * routing metadata: `meta.skill` picks the skill (`meta.propose:<targetSkill>` and the like for
+ * meta-skills) and `meta.exampleId` the oracle. The reply is a pure function of (world, model,
+ * messages, sampling parameters, sample index): at temperature 0 one request has one reply; above
+ * 0 the sample index and the request seed enter the draws. An absent temperature means 1, as on
+ * OpenAI's API. Requests without a known skill or not in signature format get a generic reply;
+ * an unknown model is an error naming the models.
+ *
+ * One call: quality q = sigmoid(logit) from quality.ts; success iff u < q with u a hash draw; on
+ * failure a mode drawn by the world's rates; format compliance drawn apart from the format logit.
+ * Usage from tokenize.ts, cost and simulated latency from the model table (models.ts).
+ */
+
 export interface SimLMOptions {
   world: number;
-  oracles: OracleStore;
+  /** Where example ids resolve to their oracles (default: an empty store). */
+  oracles?: OracleStore;
+  /** Skills beyond the built-in ones (skills/index.ts), e.g. a test's own. */
+  skills?: readonly Skill[];
 }
 
-/**
- * SimLM, the seeded surrogate model (shared/design/simlm.md). It reads only the messages and the
- * routing metadata (skill, example id); its reply is a pure function of (world, model, messages,
- * sampling parameters, sample index). It is not a language model and never claims to be one.
- */
+/** Everything SimLM decided for one skill call (for tests, diagnostics and notebooks). */
+export interface CallAssessment {
+  skill: string;
+  ability: number;
+  instruction: number;
+  demos: number;
+  evidence: number;
+  /** Logit after temperature flattening, and q = sigmoid(logit). */
+  logit: number;
+  q: number;
+  formatQ: number;
+  success: boolean;
+  formatOk: boolean;
+  /** "good" or the failure mode rendered. */
+  outcome: string;
+  outputs: Fields;
+  text: string;
+}
+
+const SALT_QUALITY = 1;
+const SALT_FORMAT = 2;
+const SALT_MODE = 3;
+const SALT_RENDER = 4;
+const SALT_LATENCY = 5;
+/** Tokens a chat format spends around each message and to prime the reply. */
+const TOKENS_PER_MESSAGE = 4;
+const TOKENS_PRIMING = 2;
+
+function splitSkill(name: string | undefined): { base: string; target: string | undefined } {
+  const s = name ?? "";
+  const colon = s.indexOf(":");
+  return colon < 0 ? { base: s, target: undefined } : { base: s.slice(0, colon), target: s.slice(colon + 1) };
+}
+
 export class SimLM implements LMProvider {
   readonly id: string;
   readonly world: World;
   private readonly oracles: OracleStore;
+  private readonly skills = new Map<string, Skill>();
 
   constructor(options: SimLMOptions) {
     this.world = new World(options.world);
     this.id = this.world.id;
-    this.oracles = options.oracles;
+    this.oracles = options.oracles ?? new OracleStore();
+    for (const s of [...BUILTIN_SKILLS, ...(options.skills ?? [])]) {
+      if (this.skills.has(s.name)) throw new Error(`SimLM skill "${s.name}" is defined twice`);
+      this.skills.set(s.name, s);
+    }
   }
 
   async models(): Promise<string[]> {
@@ -45,81 +101,102 @@ export class SimLM implements LMProvider {
     return this.complete(request, meta);
   }
 
-  /** Synchronous core of `chat` (the HTTP server and benchmarks call it too). */
-  complete(request: ChatRequest, meta: ChatMeta): Omit<ChatResponse, "cached"> {
+  /** The skill a name routes to (meta-skill names and unknown names give undefined). */
+  skill(name: string): Skill | undefined {
+    return this.skills.get(name);
+  }
+
+  /** Synchronous core of `chat`. */
+  complete(request: ChatRequest, meta: ChatMeta = {}): Omit<ChatResponse, "cached"> {
     const spec = modelSpec(request.model);
-    const text = this.reply(request, meta);
-    const promptTokens = request.messages.reduce((n, m) => n + countTokens(m.content) + 4, 0);
+    const hash = this.requestHash(request);
+    let text = this.reply(request, meta, hash);
+    if (request.maxTokens !== undefined && request.maxTokens >= 0) text = truncateToTokens(text, request.maxTokens);
+    let promptTokens = TOKENS_PRIMING;
+    for (const m of request.messages) promptTokens += countTokens(m.content) + TOKENS_PER_MESSAGE;
     const completionTokens = countTokens(text);
+    const jitter = 0.85 + 0.3 * hash01(hash, SALT_LATENCY);
     return {
       text,
       model: spec.name,
       usage: { promptTokens, completionTokens },
       costUsd: (promptTokens * spec.promptPrice + completionTokens * spec.completionPrice) / 1e6,
-      latencyMs: spec.latencyBaseMs + spec.latencyPerTokenMs * completionTokens,
+      latencyMs: Math.round(jitter * (spec.firstTokenMs + (spec.perKiloPromptMs * promptTokens) / 1000 + spec.perTokenMs * completionTokens) * 10) / 10,
     };
   }
 
-  private reply(request: ChatRequest, meta: ChatMeta): string {
+  /**
+   * The quality breakdown and outcome of a skill call, or undefined when the request would get a
+   * generic or meta-skill reply.
+   */
+  assess(request: ChatRequest, meta: ChatMeta = {}): CallAssessment | undefined {
+    modelSpec(request.model);
+    const skill = this.skills.get(meta.skill ?? "");
+    const parsed = skill ? parseRequest(request.messages) : null;
+    return skill && parsed ? this.assessSkill(skill, parsed, request, meta, this.requestHash(request)) : undefined;
+  }
+
+  /** The draw key: world, model, messages and sampling parameters (sample index and seed above T = 0). */
+  private requestHash(request: ChatRequest): number {
+    let h = hashString(request.model, hashString(this.id));
+    for (const m of request.messages) h = hashString(m.content, hashString(m.role, h));
+    const temperature = request.temperature ?? 1;
+    h = hashMix(hashMix(h, temperature), request.topP ?? 1);
+    if (temperature > 0) h = hashMix(hashMix(h, request.sampleIndex ?? 0), request.seed ?? 0);
+    return h;
+  }
+
+  private reply(request: ChatRequest, meta: ChatMeta, hash: number): string {
     const parsed = parseRequest(request.messages);
-    const [skillName, target] = (meta.skill ?? "").split(":");
-    const skill = SKILLS.get(skillName ?? "");
-    const metaSkill = META_SKILLS.get(skillName ?? "");
-    if (!parsed || (!skill && !metaSkill)) return genericReply(request);
-    const temperature = request.temperature ?? 0;
-    // At temperature 0 one request has one reply; above it the sample index and seed draw anew.
-    const requestKey = `${this.id}|${request.model}|${hash53(JSON.stringify(request.messages))}|${temperature}|${request.topP ?? 1}|${request.seed ?? ""}|${temperature > 0 ? (request.sampleIndex ?? 0) : 0}`;
+    if (!parsed) return genericReply(request.messages, null);
+    const { base, target } = splitSkill(meta.skill);
+    const metaSkill = META_SKILLS.get(base);
+    if (metaSkill) {
+      const targetSkill = target === undefined ? undefined : this.skills.get(target);
+      const outputs = metaSkill.respond({
+        request: parsed,
+        inputs: parsed.inputs,
+        model: request.model,
+        temperature: request.temperature ?? 1,
+        draws: new Draws(hashMix(hash, SALT_RENDER)),
+        world: this.world,
+        target: targetSkill,
+      });
+      return wellFormedReply(parsed, outputs);
+    }
+    const skill = this.skills.get(meta.skill ?? "");
+    if (!skill) return genericReply(request.messages, parsed);
+    return this.assessSkill(skill, parsed, request, meta, hash).text;
+  }
+
+  private assessSkill(skill: Skill, parsed: ParsedRequest, request: ChatRequest, meta: ChatMeta, hash: number): CallAssessment {
+    const params = this.world.params(skill);
+    const temperature = request.temperature ?? 1;
     const call: SkillCall = {
       request: parsed,
+      inputs: parsed.inputs,
+      oracle: meta.exampleId === undefined ? undefined : this.oracles.get(meta.exampleId),
       model: request.model,
       temperature,
-      oracle: meta.exampleId ? this.oracles.get(meta.exampleId) : undefined,
-      world: this.world,
-      u: (purpose) => hash01(requestKey, purpose),
+      draws: new Draws(hashMix(hash, SALT_RENDER)),
     };
-    if (metaSkill) return renderReply(parsed.outputNames, metaSkill.respond(call, target));
-    return this.skillReply(skill!, call, parsed);
+    const analysis = skill.analyze(call);
+    const ability = params.ability[request.model]!;
+    const instruction = instructionTerm(params, parsed.instruction);
+    const demos = demoTerm(parsed.demos.map((d) => skill.checkDemo(d)));
+    const evidence = skill.evidence(analysis, call);
+    const logit = flatten(ability + instruction + demos + evidence, temperature);
+    const q = sigmoid(logit);
+    const success = hash01(hash, SALT_QUALITY) < q;
+    const outcome = success ? "good" : skill.failureModes[new Draws(hashMix(hash, SALT_MODE)).weighted(params.failureRates)]!;
+    const outputs = success ? skill.good(analysis, call) : skill.failure(outcome, analysis, call);
+    const formatQ = sigmoid(flatten(formatTerm(params, parsed.instruction), temperature));
+    const formatOk = hash01(hash, SALT_FORMAT) < formatQ;
+    const text = formatOk
+      ? wellFormedReply(parsed, outputs)
+      : skill.formatFailure
+        ? skill.formatFailure(outputs, call)
+        : malformedReply(parsed, outputs, call.draws);
+    return { skill: skill.name, ability, instruction, demos, evidence, logit, q, formatQ, success, formatOk, outcome, outputs, text };
   }
-
-  private skillReply(skill: Skill, call: SkillCall, parsed: ParsedRequest): string {
-    const params = this.world.params(skill.name, skill.domain, skill.failureModes.length);
-    const profile = instructionProfile(parsed.instruction);
-    let demos = 0;
-    let counted = 0;
-    for (const d of parsed.demos) {
-      if (counted >= 4) break;
-      counted++;
-      demos += skill.checkDemo?.(d, call) ? 0.25 : -0.1;
-    }
-    const ability = params.ability[call.model] ?? 0;
-    const logit = (ability + instructionTerm(params, profile) + demos + skill.evidence(call)) / (1 + 0.5 * call.temperature);
-    let outputs: Fields;
-    if (call.u("success") < sigmoid(logit)) outputs = skill.good(call);
-    else {
-      let r = call.u("failure-mode");
-      let mode = skill.failureModes[skill.failureModes.length - 1]!;
-      for (let i = 0; i < skill.failureModes.length; i++) {
-        r -= params.failureRates[i]!;
-        if (r < 0) {
-          mode = skill.failureModes[i]!;
-          break;
-        }
-      }
-      outputs = skill.fail(mode, call);
-    }
-    const formatted = call.u("format") < sigmoid(formatLogit(params, profile));
-    return formatted ? renderReply(parsed.outputNames, outputs) : unstructured(parsed.outputNames, outputs);
-  }
-}
-
-/** A format failure: the content without the field markers, as a model that ignored the format writes it. */
-function unstructured(names: readonly string[], outputs: Fields): string {
-  return names.map((n) => (typeof outputs[n] === "string" ? outputs[n] : JSON.stringify(outputs[n] ?? "")).toString()).join("\n");
-}
-
-/** What SimLM says to a request it has no skill for: well-formed, and honest about what it is. */
-function genericReply(request: ChatRequest): string {
-  const last = request.messages[request.messages.length - 1]?.content ?? "";
-  const topic = last.replace(/\s+/g, " ").trim().slice(0, 80);
-  return `This is ${SIMLM_VERSION}, a simulated model for offline testing (not a language model). No skill was named for this request, so here is a generic reply to: "${topic}".`;
 }

@@ -1,56 +1,71 @@
 import type { Fields, Json } from "../../core/json";
 import type { ParsedRequest } from "../../core/signature";
-import type { SkillDomain, World } from "./world";
+import { CONCEPT_INDEX } from "./concepts";
+import type { Draws } from "./hash";
+import type { SkillShape } from "./world";
 
 /**
- * How a system's LLM component is simulated. A skill reads only the parsed request (what a model
- * would read) plus the example's oracle, declares its evidence term E, its good output, its
- * failure modes and its demo checker. Skills register themselves in `SKILLS` (see
- * skills/index.ts); add a system's skills by adding a file there.
+ * How SimLM simulates one kind of LLM call (a *skill*, named by the component's `skill` routing
+ * metadata, e.g. "toy.answer"). A skill reads only what a model would read — the parsed request
+ * — plus the example's oracle, and declares:
+ *
+ * - `domain`: which specialist model it favours ("code" → sim-coder, "medical" → sim-med);
+ * - `failureModes`: names of its wrong outputs (the world draws their rates);
+ * - `formatConcepts`: concept ids (concepts.ts) whose presence moves its format compliance;
+ * - `analyze`: reads the inputs (and oracle) once per call; the result feeds the methods below;
+ * - `evidence`: the E term, on the logit scale, from the actual input text;
+ * - `good` / `failure`: the output fields on success and for each failure mode, computed from the
+ *   request's content (spans of the given text, items of the given list, …);
+ * - `checkDemo`: whether a demonstration's output is correct (the D term), from its text alone;
+ * - `formatFailure` (optional): the raw reply of a format failure; by default SimLM drops the
+ *   field markers, or malforms the JSON of JSON fields.
+ *
+ * To add a system's skills: write `src/lm/sim/skills/<system>.ts` exporting its skills (built
+ * with `defineSkill`) and list them in `src/lm/sim/skills/index.ts`. Nothing else changes; the
+ * world draws a new skill's parameters from its own streams, leaving other skills untouched.
  */
+
+export interface SkillDemo {
+  inputs: Readonly<Record<string, string>>;
+  outputs: Readonly<Record<string, string>>;
+}
+
+/** One call as a skill sees it. */
 export interface SkillCall {
   request: ParsedRequest;
+  /** The request's input fields, as text. */
+  inputs: Readonly<Record<string, string>>;
+  /** The example's hidden truth; undefined without an example id or for an unknown one. */
+  oracle: Json | undefined;
   model: string;
   temperature: number;
-  /** Ground truth for the example (gold answers, canonical code …); undefined without an example id. */
-  oracle: Json | undefined;
-  world: World;
-  /** A deterministic uniform draw for this call and a named purpose (same call, same purpose, same draw). */
-  u(purpose: string): number;
+  /** Deterministic draws for the renderer's own choices (a function of the request). */
+  draws: Draws;
 }
 
-export interface Skill {
-  name: string;
-  domain: SkillDomain;
-  failureModes: readonly string[];
-  /** E: evidence in the inputs, on the logit scale (0 when the inputs carry no signal). */
-  evidence(call: SkillCall): number;
-  good(call: SkillCall): Fields;
-  fail(mode: string, call: SkillCall): Fields;
-  /** Whether a demonstration's output is correct (the D term); default: never counted. */
-  checkDemo?(demo: { inputs: Record<string, string>; outputs: Record<string, string> }, call: SkillCall): boolean;
+export interface Skill<A = unknown> extends SkillShape {
+  analyze(call: SkillCall): A;
+  evidence(analysis: A, call: SkillCall): number;
+  good(analysis: A, call: SkillCall): Fields;
+  failure(mode: string, analysis: A, call: SkillCall): Fields;
+  checkDemo(demo: SkillDemo): boolean;
+  formatFailure?(outputs: Fields, call: SkillCall): string;
 }
 
-/** Meta-skills answer from the request alone, without the quality draw of system skills. */
-export interface MetaSkill {
-  name: string;
-  respond(call: SkillCall, target: string | undefined): Fields;
+/** Validates a skill declaration (a mistake here is a programming error, reported at load). */
+export function defineSkill<A>(skill: Skill<A>): Skill<A> {
+  if (!/^[a-z][\w-]*\.[\w.-]+$/.test(skill.name)) throw new Error(`SimLM skill name "${skill.name}" must look like "<system>.<task>"`);
+  if (skill.failureModes.length === 0) throw new Error(`SimLM skill "${skill.name}" declares no failure modes`);
+  if (new Set(skill.failureModes).size !== skill.failureModes.length) throw new Error(`SimLM skill "${skill.name}" repeats a failure mode`);
+  for (const id of skill.formatConcepts) {
+    if (!CONCEPT_INDEX.has(id)) throw new Error(`SimLM skill "${skill.name}": unknown format concept "${id}" (see src/lm/sim/concepts.ts)`);
+  }
+  return skill;
 }
 
-export const SKILLS = new Map<string, Skill>();
-export const META_SKILLS = new Map<string, MetaSkill>();
-
-export function registerSkill(skill: Skill): void {
-  if (SKILLS.has(skill.name)) throw new Error(`SimLM skill "${skill.name}" is registered twice`);
-  SKILLS.set(skill.name, skill);
-}
-
-export function registerMetaSkill(skill: MetaSkill): void {
-  META_SKILLS.set(skill.name, skill);
-}
-
-/** A candidate's fields as text, as the oracle-free parts of skills need them. */
-export function text(value: Json | undefined): string {
-  if (typeof value === "string") return value;
-  return value === undefined ? "" : JSON.stringify(value);
+/** The text of an oracle field, or "" when absent. */
+export function oracleText(oracle: Json | undefined, key: string): string {
+  if (oracle === null || typeof oracle !== "object" || Array.isArray(oracle)) return "";
+  const v = oracle[key];
+  return typeof v === "string" ? v : "";
 }

@@ -2,47 +2,44 @@ import { FunctionComponent } from "../../core/component";
 import { LLMComponent } from "../../core/llm-component";
 import { CompoundSystem } from "../../core/system";
 import { paramValue } from "../../core/variable";
-import { loadToyData, registerToyOracles } from "../../data/toy";
+import { OracleStore } from "../../data/oracle";
+import { retrievalTokens } from "../../data/text";
+import { loadToyData, registerToyOracles, type ToyDataOptions } from "../../data/toy";
 import { tokenF1 } from "../../metrics/f1";
-import { MODEL_NAMES } from "../../lm/sim/world";
+import { MODEL_NAMES } from "../../lm/sim/models";
+import { SimLM } from "../../lm/sim/simlm";
 import type { SystemEntry } from "../registry";
 
 /**
- * The tiny system used by tests, the quickstart notebook and teaching: one component per variable
- * kind that matters offline — a retriever with a `params` variable (k), an extractor with a
- * `prompt` variable and an answerer with a `model` variable.
+ * The tiny system used by tests, the quickstart notebook and teaching: retriever → extractor →
+ * answerer, one optimizable variable kind each — the retriever's depth k (`params`), the
+ * extractor's instruction (`prompt`, SimLM skill `toy.extract`) and the answerer's model
+ * (`model`, skill `toy.answer`). Metric: token F1 of the answer.
  */
 
-const STOPWORDS = new Set(["the", "of", "is", "what", "which", "who", "a", "an", "in", "do", "does", "by", "was"]);
+export const TOY_K_SPACE = [1, 2, 3, 5, 8];
 
-function terms(text: string): string[] {
-  return (text.toLowerCase().match(/[a-z]+/g) ?? []).filter((w) => !STOPWORDS.has(w));
-}
-
-/** Top-k sentences of the document by word overlap with the question; ties keep document order. */
+/** The k sentences of the document with the most question words (stopwords aside); ties keep document order. */
 export function retrieve(question: string, document: string, k: number): string[] {
-  const q = new Set(terms(question));
-  const sentences = document.match(/[^.]+\./g)?.map((s) => s.trim()) ?? [];
+  const asked = new Set(retrievalTokens(question));
+  const sentences = (document.match(/[^.!?]+[.!?]/g) ?? []).map((s) => s.trim());
   return sentences
-    .map((s, i) => ({ s, i, overlap: terms(s).filter((t) => q.has(t)).length }))
+    .map((sentence, i) => ({ sentence, i, overlap: retrievalTokens(sentence).filter((w) => asked.has(w)).length }))
     .sort((a, b) => b.overlap - a.overlap || a.i - b.i)
     .slice(0, k)
-    .map((x) => x.s);
+    .map((x) => x.sentence);
 }
 
 export function buildToySystem(): CompoundSystem {
   const retriever = new FunctionComponent(
     {
       name: "retriever",
-      description: "Selects the k sentences of the document that overlap the question most.",
+      description: "Selects the k sentences of the document that share the most words with the question.",
       inputFields: ["question", "document"],
       outputFields: ["passages"],
-      variable: { kind: "params", value: { k: 1 }, space: { k: [1, 2, 3, 5, 8] } },
+      variable: { kind: "params", value: { k: 1 }, space: { k: TOY_K_SPACE } },
     },
-    (inputs, env) => {
-      const k = Number(paramValue(env.variable, "k"));
-      return { passages: retrieve(String(inputs.question), String(inputs.document), k).join("\n") };
-    },
+    (inputs, env) => ({ passages: retrieve(String(inputs.question), String(inputs.document), Number(paramValue(env.variable, "k"))).join("\n") }),
   );
   const extractor = new LLMComponent({
     name: "extractor",
@@ -71,11 +68,18 @@ export function buildToySystem(): CompoundSystem {
   });
 }
 
+/** SimLM of `world` that can read the toy oracles of the data generated with `data.seed`. */
+export function createToySimLM(world: number, data: ToyDataOptions = {}): SimLM {
+  const oracles = new OracleStore();
+  registerToyOracles(oracles, data);
+  return new SimLM({ world, oracles });
+}
+
 export const toyEntry: SystemEntry = {
   id: "toy",
   title: "Toy fact QA (3 components)",
   metric: "token F1",
   build: buildToySystem,
   load: () => loadToyData(),
-  registerOracles: registerToyOracles,
+  registerOracles: (store) => registerToyOracles(store),
 };

@@ -1,144 +1,227 @@
 import type { Fields } from "../../../core/json";
+import type { ParsedRequest } from "../../../core/signature";
 import { parseScoredInstructions } from "../../meta-prompts";
-import { CONCEPTS, concept, conceptsIn, wordCount } from "../concepts";
-import { registerMetaSkill, SKILLS, type SkillCall } from "../skill";
-import { modelSpec, type SkillParams } from "../world";
+import { addPhrasing, CONCEPTS, dropConcept, findPhrasing, profileInstruction, replacePhrasing, type VisibleFailure } from "../concepts";
+import type { Draws } from "../hash";
+import type { Skill } from "../skill";
+import type { World } from "../world";
 
 /**
- * Meta-skills (simlm.md): proposers and critics know the target skill's concept weights only
- * through noise, ŵ = w + N(0, σ), with σ shrinking as the proposing model's tier grows. Field
- * names follow src/lm/meta-prompts.ts.
+ * SimLM's meta-skills: what optimizers call to propose, critique and edit instructions, and the
+ * LLM judge. The meta-prompts themselves (signatures, the scored-history text, `callMeta`) are
+ * defined once in src/lm/meta-prompts.ts and used by every method; this file reads them.
+ *
+ * Routing: the skill name carries the target, `meta.propose:<targetSkill>` (likewise
+ * `meta.critique:`, `meta.edit:`); `judge.score` ignores any target (it is blind by design).
+ *
+ * Fields read (signature inputs → output):
+ * - meta.propose: `scored_instructions` (blocks "Instruction #i:\n<text>\nScore: <x>", ascending),
+ *   `component_description`, `tip`; when the history is empty, `instruction` or
+ *   `current_instruction` → `proposed_instruction`.
+ * - meta.critique: `instruction`, `component_output`, `feedback`, `component_description` →
+ *   `critique`, lines "Add: <phrasing>" / "Remove: <phrasing>".
+ * - meta.edit: `instruction`, `critique` (those lines) → `edited_instruction`.
+ * - judge.score: `component_description`, `component_inputs`, `component_output` → `score`, an
+ *   integer 1–10 as text.
+ * A reply fills the output named above, or the request's first output field if it has no such one.
+ *
+ * Behaviour (simlm@1):
+ * - Beliefs: the proposing model knows the target skill's concept weights only as ŵ = w + N(0, σ)
+ *   (world.ts; σ shrinks with the model's meta ability; an unknown target has w = 0).
+ * - meta.propose starts from the best-scored instruction it can read and applies 1–3 edits: add a
+ *   concept phrasing (probability 1/2; concept ∝ exp(κ·ŵ) among absent ones), drop one (1/4;
+ *   ∝ exp(−κ·ŵ) among present ones) or rephrase one (1/4; uniform). The result always differs.
+ * - meta.critique names one or two concepts: an addition ∝ exp(κ·ŵ + 1.5·[the concept remedies
+ *   the failure visible in the output]), then with probability 1/2 a removal of a concept believed
+ *   harmful (or a second addition).
+ * - meta.edit applies the critique's lines literally.
+ * - judge.score: z = −0.5 + 2.5·overlap − verbosity − 3·(share of empty fields) + N(0, 0.5 + σ),
+ *   score = round(1 + 9·sigmoid(z)); overlap is the share of output words found in the inputs,
+ *   verbosity max(0, words − 40)/40. It never reads the oracle.
  */
 
 const KAPPA = 3;
+const REMEDY_BONUS = 1.5;
+const VERBOSE_WORDS = 25;
 
-function gaussian(call: SkillCall, purpose: string): number {
-  const u = Math.max(call.u(`${purpose}/a`), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * call.u(`${purpose}/b`));
+export interface MetaCall {
+  request: ParsedRequest;
+  inputs: Readonly<Record<string, string>>;
+  model: string;
+  temperature: number;
+  draws: Draws;
+  world: World;
+  /** The skill being improved, when the routing name carries a known one. */
+  target: Skill | undefined;
 }
 
-function targetParams(call: SkillCall, target: string | undefined): SkillParams | undefined {
-  const skill = target ? SKILLS.get(target) : undefined;
-  return skill ? call.world.params(skill.name, skill.domain, skill.failureModes.length) : undefined;
+export interface MetaSkill {
+  name: string;
+  respond(call: MetaCall): Fields;
 }
 
-/** The proposer's noisy belief about each concept's weight for the target skill. */
-function belief(call: SkillCall, params: SkillParams | undefined): Record<string, number> {
-  const sigma = 0.5 * Math.exp(-modelSpec(call.model).tierBase);
-  const out: Record<string, number> = {};
-  for (const c of CONCEPTS) out[c.id] = (params?.conceptWeight[c.id] ?? 0) + sigma * gaussian(call, `belief/${c.id}`);
-  return out;
-}
-
-/** Draws an index with probability ∝ exp(κ·score). */
-function softPick(scores: readonly number[], u: number): number {
+/** Index drawn with probability ∝ exp(κ·score). */
+function softPick(scores: readonly number[], draws: Draws): number {
   const top = Math.max(...scores);
-  const w = scores.map((s) => Math.exp(KAPPA * (s - top)));
-  let r = u * w.reduce((a, b) => a + b, 0);
-  for (let i = 0; i < w.length; i++) if ((r -= w[i]!) < 0) return i;
-  return w.length - 1;
+  return draws.weighted(scores.map((s) => Math.exp(KAPPA * (s - top))));
 }
 
-function phrasingPresent(instruction: string, id: string): string | undefined {
-  const lower = instruction.toLowerCase();
-  return concept(id).phrasings.find((p) => lower.includes(p.toLowerCase()));
+function gaussian(draws: Draws): number {
+  return Math.sqrt(-2 * Math.log(Math.max(draws.next(), 1e-12))) * Math.cos(2 * Math.PI * draws.next());
 }
 
-function removePhrase(instruction: string, phrase: string): string {
-  const at = instruction.toLowerCase().indexOf(phrase.toLowerCase());
-  if (at < 0) return instruction;
-  return `${instruction.slice(0, at)}${instruction.slice(at + phrase.length)}`.replace(/\s{2,}/g, " ").trim();
+function allIndices(): number[] {
+  return CONCEPTS.map((_, i) => i);
 }
 
-function addPhrase(instruction: string, phrase: string): string {
-  return instruction.trim() === "" ? phrase : `${instruction.trim()} ${phrase}`;
+/** Puts the result in the conventional output field, or the request's first output. */
+function reply(call: MetaCall, field: string, value: string): Fields {
+  const name = call.request.outputNames.includes(field) ? field : (call.request.outputNames[0] ?? field);
+  return { [name]: value };
 }
 
-/** One edit: add a believed-helpful concept, drop a believed-harmful one, or rephrase one. */
-function edit(instruction: string, beliefs: Record<string, number>, call: SkillCall, tag: string): string {
-  const present = conceptsIn(instruction);
-  const absent = CONCEPTS.map((c) => c.id).filter((id) => !present.includes(id));
-  const r = call.u(`${tag}/kind`);
-  if (present.length === 0 || r < 0.5) {
-    const id = absent[softPick(absent.map((a) => beliefs[a]!), call.u(`${tag}/add`))]!;
-    const phrasings = concept(id).phrasings;
-    return addPhrase(instruction, phrasings[Math.floor(call.u(`${tag}/phrase`) * phrasings.length)]!);
-  }
-  if (r < 0.75) {
-    const id = present[softPick(present.map((p) => -beliefs[p]!), call.u(`${tag}/drop`))]!;
-    return removePhrase(instruction, phrasingPresent(instruction, id)!);
-  }
-  const id = present[Math.floor(call.u(`${tag}/rephrase`) * present.length)]!;
-  const old = phrasingPresent(instruction, id)!;
-  const others = concept(id).phrasings.filter((p) => p !== old);
-  const next = others[Math.floor(call.u(`${tag}/rephrase-to`) * others.length)] ?? old;
-  return addPhrase(removePhrase(instruction, old), next);
+function addConcept(instruction: string, index: number, draws: Draws): string {
+  return addPhrasing(instruction, draws.pick(CONCEPTS[index]!.phrasings));
 }
 
-registerMetaSkill({
+/** One proposer edit under belief ŵ. */
+function proposeEdit(instruction: string, belief: Float64Array, draws: Draws): string {
+  const { concepts: present, present: isPresent } = profileInstruction(instruction);
+  const absent = allIndices().filter((i) => !isPresent.has(i));
+  const r = draws.next();
+  if (present.length === 0 || r < 0.5) return addConcept(instruction, absent[softPick(absent.map((i) => belief[i]!), draws)]!, draws);
+  if (r < 0.75) return dropConcept(instruction, present[softPick(present.map((i) => -belief[i]!), draws)]!);
+  const index = draws.pick(present);
+  const hit = findPhrasing(instruction, index)!;
+  const current = instruction.slice(hit.at, hit.at + hit.length).toLowerCase().replace(/\.$/, "");
+  const others = CONCEPTS[index]!.phrasings.filter((p) => p.toLowerCase().replace(/\.$/, "") !== current);
+  return replacePhrasing(instruction, index, draws.pick(others));
+}
+
+/** The instruction a proposer starts from: the best-scored one in the history, else the current one. */
+function startingInstruction(inputs: Readonly<Record<string, string>>): string {
+  const history = parseScoredInstructions(inputs.scored_instructions ?? "");
+  const best = history.reduce<{ instruction: string; score: number } | undefined>((b, h) => (b === undefined || h.score > b.score ? h : b), undefined);
+  return best?.instruction ?? inputs.instruction ?? inputs.current_instruction ?? "";
+}
+
+const propose: MetaSkill = {
   name: "meta.propose",
-  respond(call, target): Fields {
-    const history = parseScoredInstructions(call.request.inputs.scored_instructions ?? "");
-    const best = history.reduce<{ instruction: string; score: number } | undefined>((b, h) => (!b || h.score > b.score ? h : b), undefined);
-    const beliefs = belief(call, targetParams(call, target));
-    const start = best?.instruction ?? "";
+  respond(call) {
+    const start = startingInstruction(call.inputs);
+    const belief = call.world.belief(call.model, call.target);
     let instruction = start;
-    const edits = 1 + Math.floor(call.u("edits") * 3);
-    for (let i = 0; i < edits; i++) instruction = edit(instruction, beliefs, call, `edit/${i}`);
-    // Edits that cancel out (add, then drop the same concept) still owe a change: add one more.
-    for (let i = edits; instruction === start && i < edits + 5; i++) instruction = edit(instruction, beliefs, call, `edit/${i}`);
-    return { proposed_instruction: instruction };
+    const edits = 1 + call.draws.int(3);
+    for (let i = 0; i < edits; i++) instruction = proposeEdit(instruction, belief, call.draws);
+    // Edits can cancel out (add, then drop the same concept); a proposal always changes something.
+    while (instruction.trim() === start.trim()) instruction = proposeEdit(instruction, belief, call.draws);
+    return reply(call, "proposed_instruction", instruction);
   },
-});
+};
 
-registerMetaSkill({
-  name: "meta.critique",
-  respond(call, target): Fields {
-    const instruction = call.request.inputs.instruction ?? "";
-    const output = call.request.inputs.component_output ?? "";
-    const beliefs = belief(call, targetParams(call, target));
-    const present = conceptsIn(instruction);
-    const lines: string[] = [];
-    // A visible symptom in the output points at a concept; otherwise the noisy belief decides.
-    if (output.trim() === "" && !present.includes("follow-format")) lines.push(`Add: ${concept("follow-format").phrasings[0]}`);
-    else if (wordCount(output) > 40 && !present.includes("concise")) lines.push(`Add: ${concept("concise").phrasings[0]}`);
-    const absent = CONCEPTS.map((c) => c.id).filter((id) => !present.includes(id));
-    const add = absent[softPick(absent.map((a) => beliefs[a]!), call.u("critique/add"))]!;
-    if (lines.length === 0) lines.push(`Add: ${concept(add).phrasings[Math.floor(call.u("critique/phrase") * concept(add).phrasings.length)]}`);
-    const worst = present.reduce<string | undefined>((w, p) => (w === undefined || beliefs[p]! < beliefs[w]! ? p : w), undefined);
-    if (worst !== undefined && beliefs[worst]! < 0 && call.u("critique/remove") < 0.7) lines.push(`Remove: ${phrasingPresent(instruction, worst)}`);
-    return { critique: lines.join("\n") };
-  },
-});
-
-registerMetaSkill({
-  name: "meta.edit",
-  respond(call): Fields {
-    let instruction = call.request.inputs.instruction ?? "";
-    for (const line of (call.request.inputs.critique ?? "").split("\n")) {
-      const m = line.match(/^\s*(Add|Remove):\s*(.+?)\s*$/i);
-      if (!m) continue;
-      if (m[1]!.toLowerCase() === "add") {
-        if (!instruction.toLowerCase().includes(m[2]!.toLowerCase())) instruction = addPhrase(instruction, m[2]!);
-      } else instruction = removePhrase(instruction, m[2]!);
+/** The symptom a critic can see in an output (the output text, or a JSON object of fields). */
+export function visibleFailure(output: string): VisibleFailure | undefined {
+  let text = output;
+  try {
+    const parsed: unknown = JSON.parse(output);
+    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+      const values = Object.values(parsed as Record<string, unknown>);
+      if (values.some((v) => v === null)) return "malformed";
+      text = values.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(" ");
     }
-    return { edited_instruction: instruction };
-  },
-});
+  } catch {
+    // Plain text output.
+  }
+  const words = text.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
+  if (words === 0) return "empty";
+  if (/\b(unknown|not sure|cannot determine|don't know|no answer)\b/i.test(text)) return "hedging";
+  if (words > VERBOSE_WORDS) return "verbose";
+  return undefined;
+}
 
-registerMetaSkill({
-  name: "judge.score",
-  respond(call): Fields {
-    // Blind to the oracle: only visible features of one component's inputs and output.
-    const output = (call.request.inputs.component_output ?? "").toLowerCase();
-    const inputs = (call.request.inputs.component_inputs ?? "").toLowerCase();
-    const words = output.match(/[\p{L}\p{N}]+/gu) ?? [];
-    if (words.length === 0) return { score: "1" };
-    const inputWords = new Set(inputs.match(/[\p{L}\p{N}]+/gu) ?? []);
-    const overlap = words.filter((w) => inputWords.has(w)).length / words.length;
-    const verbosity = Math.max(0, words.length - 60) / 60;
-    const noise = 0.8 * gaussian(call, "judge");
-    const z = 2 * overlap - verbosity - 0.5 + noise;
-    return { score: String(Math.max(1, Math.min(10, Math.round(1 + 9 / (1 + Math.exp(-z)))))) };
+const critique: MetaSkill = {
+  name: "meta.critique",
+  respond(call) {
+    const instruction = call.inputs.instruction ?? call.inputs.current_instruction ?? "";
+    const belief = call.world.belief(call.model, call.target);
+    const failure = visibleFailure(call.inputs.component_output ?? "");
+    const { concepts: present, present: isPresent } = profileInstruction(instruction);
+    const absent = allIndices().filter((i) => !isPresent.has(i));
+    const addScore = (i: number): number => belief[i]! + (failure && CONCEPTS[i]!.remedies?.includes(failure) ? REMEDY_BONUS / KAPPA : 0);
+    const first = absent[softPick(absent.map(addScore), call.draws)]!;
+    const lines = [`Add: ${call.draws.pick(CONCEPTS[first]!.phrasings)}`];
+    if (call.draws.next() < 0.5) {
+      const harmful = present.filter((i) => belief[i]! < 0);
+      if (harmful.length > 0) {
+        const drop = harmful[softPick(harmful.map((i) => -belief[i]!), call.draws)]!;
+        const hit = findPhrasing(instruction, drop)!;
+        lines.push(`Remove: ${instruction.slice(hit.at, hit.at + hit.length)}`);
+      } else {
+        const rest = absent.filter((i) => i !== first);
+        lines.push(`Add: ${call.draws.pick(CONCEPTS[rest[softPick(rest.map(addScore), call.draws)]!]!.phrasings)}`);
+      }
+    }
+    return reply(call, "critique", lines.join("\n"));
   },
-});
+};
+
+/** Applies "Add: <phrasing>" / "Remove: <phrasing>" lines to an instruction. */
+export function applyCritique(instruction: string, critiqueText: string): string {
+  let result = instruction;
+  for (const line of critiqueText.split("\n")) {
+    const m = line.match(/^\s*(add|remove)\s*:\s*(.+?)\s*$/i);
+    if (!m) continue;
+    const phrase = m[2]!;
+    const named = profileInstruction(phrase).concepts;
+    if (m[1]!.toLowerCase() === "add") {
+      if (named.length === 0 || named.some((i) => !profileInstruction(result).present.has(i))) result = addPhrasing(result, phrase);
+    } else if (named.length > 0) {
+      for (const i of named) result = dropConcept(result, i);
+    } else {
+      const at = result.toLowerCase().indexOf(phrase.toLowerCase());
+      if (at >= 0) result = `${result.slice(0, at)}${result.slice(at + phrase.length)}`.replace(/\s{2,}/g, " ").trim();
+    }
+  }
+  return result;
+}
+
+const edit: MetaSkill = {
+  name: "meta.edit",
+  respond(call) {
+    return reply(call, "edited_instruction", applyCritique(call.inputs.instruction ?? call.inputs.current_instruction ?? "", call.inputs.critique ?? ""));
+  },
+};
+
+function words(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+const judge: MetaSkill = {
+  name: "judge.score",
+  respond(call) {
+    const output = call.inputs.component_output ?? "";
+    let text = output;
+    let emptyShare = 0;
+    try {
+      const parsed: unknown = JSON.parse(output);
+      if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+        const values = Object.values(parsed as Record<string, unknown>);
+        emptyShare = values.length === 0 ? 1 : values.filter((v) => v === null || v === "").length / values.length;
+        text = values.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(" ");
+      }
+    } catch {
+      // Plain text output.
+    }
+    const out = words(text);
+    if (out.length === 0) return reply(call, "score", "1");
+    const seen = new Set(words(call.inputs.component_inputs ?? ""));
+    const overlap = out.filter((w) => seen.has(w)).length / out.length;
+    const verbosity = Math.max(0, out.length - 40) / 40;
+    const noise = (0.5 + call.world.beliefNoise(call.model)) * gaussian(call.draws);
+    const z = -0.5 + 2.5 * overlap - verbosity - 3 * emptyShare + noise;
+    return reply(call, "score", String(Math.max(1, Math.min(10, Math.round(1 + 9 / (1 + Math.exp(-z)))))));
+  },
+};
+
+export const META_SKILLS: ReadonlyMap<string, MetaSkill> = new Map([propose, critique, edit, judge].map((s) => [s.name, s]));
+

@@ -1,88 +1,152 @@
-import type { Fields } from "../../../core/json";
-import { registerSkill, type SkillCall } from "../skill";
+import { retrievalTokens } from "../../../data/text";
+import { defineSkill, oracleText, type Skill, type SkillCall } from "../skill";
 
 /**
- * Skills of the tiny system. toy.extract picks the sentence that answers the question from the
- * retrieved passages; toy.answer reads the answer span off that evidence. Evidence terms couple
- * them: an extractor that drops the gold sentence caps the answerer.
+ * Skills of the tiny toy system (src/systems/toy). Oracle: `{ answer, sentence, entity }`.
+ *
+ * - toy.extract reads `question` and `passages` (one sentence per line) and writes `evidence`.
+ *   Good: the gold sentence when it was retrieved, else the passage that overlaps the question
+ *   most. E = +0.6 when the gold sentence is among the passages, −1.5 when not, minus 0.12 per
+ *   passage beyond 3 (distraction), so the retriever's k is a real trade-off.
+ *   Failures: another passage (preferring ones about the same country), all passages copied, or
+ *   the right sentence cut before its answer (also what a wrong pick gives with one passage).
+ * - toy.answer reads `question` and `evidence` and writes `answer`. Good: the gold answer when it
+ *   is a word of the evidence, else the last word of the evidence sentence closest to the
+ *   question. E = +0.8 when the answer is in the evidence (minus 0.25 per extra sentence), −1.5
+ *   when not. Failures: another capitalized word of the evidence, a verbose sentence (partial
+ *   F1), or "unknown".
  */
 
-interface ToyOracle {
-  answer: string;
-  sentence: string;
-}
+const EXTRACT_FOUND = 0.6;
+const MISSING = -1.5;
+const PASSAGES_BEFORE_DISTRACTION = 3;
+const PER_EXTRA_PASSAGE = 0.12;
+const ANSWER_FOUND = 0.8;
+const PER_EXTRA_SENTENCE = 0.25;
+const TOY_FORMAT_CONCEPTS = ["follow-format", "no-preamble"];
 
-function oracle(call: SkillCall): ToyOracle | undefined {
-  const o = call.oracle as Partial<ToyOracle> | undefined;
-  return o && typeof o.answer === "string" && typeof o.sentence === "string" ? (o as ToyOracle) : undefined;
+function lines(text: string): string[] {
+  return text
+    .split("\n")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 }
 
 function sentences(text: string): string[] {
-  return text.split("\n").map((s) => s.trim()).filter(Boolean);
+  return (text.match(/[^.!?]+[.!?]?/g) ?? []).map((s) => s.trim()).filter((s) => s !== "");
 }
 
-function capitalized(text: string): string[] {
-  return text.match(/\b[A-Z][a-z]{2,}\b/g) ?? [];
+function overlap(a: string, b: string): number {
+  const words = new Set(retrievalTokens(a));
+  return retrievalTokens(b).filter((w) => words.has(w)).length;
 }
 
-function pick<T>(items: readonly T[], u: number): T | undefined {
-  return items.length === 0 ? undefined : items[Math.floor(u * items.length)];
+/** The text closest to the question by word overlap (first on ties). */
+function closest(question: string, texts: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestScore = -1;
+  for (const t of texts) {
+    const s = overlap(question, t);
+    if (s > bestScore) {
+      best = t;
+      bestScore = s;
+    }
+  }
+  return best;
 }
 
-registerSkill({
+function lastWord(sentence: string): string {
+  return sentence.match(/([\p{L}\p{N}]+)[^\p{L}\p{N}]*$/u)?.[1] ?? "";
+}
+
+function hasWord(text: string, word: string): boolean {
+  return word !== "" && new RegExp(`\\b${word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(text);
+}
+
+interface ExtractAnalysis {
+  question: string;
+  passages: string[];
+  gold: string | undefined;
+  entity: string;
+}
+
+export const toyExtract: Skill<ExtractAnalysis> = defineSkill({
   name: "toy.extract",
   domain: "general",
-  failureModes: ["wrong-sentence", "truncated", "copy-all"],
-  evidence(call) {
-    const o = oracle(call);
-    const passages = sentences(call.request.inputs.passages ?? "");
-    if (!o || !passages.includes(o.sentence)) return -1.5;
-    return 0.6 - 0.15 * Math.max(0, passages.length - 3);
+  failureModes: ["wrong-sentence", "copy-all", "truncated"],
+  formatConcepts: TOY_FORMAT_CONCEPTS,
+  analyze(call: SkillCall): ExtractAnalysis {
+    const passages = lines(call.inputs.passages ?? "");
+    const sentence = oracleText(call.oracle, "sentence");
+    return { question: call.inputs.question ?? "", passages, gold: passages.includes(sentence) ? sentence : undefined, entity: oracleText(call.oracle, "entity") };
   },
-  good(call): Fields {
-    const o = oracle(call);
-    const passages = sentences(call.request.inputs.passages ?? "");
-    return { evidence: o && passages.includes(o.sentence) ? o.sentence : (passages[0] ?? "") };
+  evidence(a, call) {
+    const distraction = PER_EXTRA_PASSAGE * Math.max(0, a.passages.length - PASSAGES_BEFORE_DISTRACTION);
+    if (call.oracle === undefined) return -distraction;
+    return (a.gold ? EXTRACT_FOUND : MISSING) - distraction;
   },
-  fail(mode, call): Fields {
-    const o = oracle(call);
-    const passages = sentences(call.request.inputs.passages ?? "");
-    const target = o && passages.includes(o.sentence) ? o.sentence : (passages[0] ?? "");
-    if (mode === "copy-all") return { evidence: passages.join(" ") };
-    const others = passages.filter((p) => p !== o?.sentence);
-    if (mode === "wrong-sentence" && others.length > 0) return { evidence: pick(others, call.u("wrong"))! };
-    const words = target.split(" ");
-    return { evidence: words.slice(0, Math.max(1, Math.floor(words.length / 2))).join(" ") };
+  good(a) {
+    return { evidence: a.gold ?? closest(a.question, a.passages) ?? "" };
+  },
+  failure(mode, a, call) {
+    const target = a.gold ?? closest(a.question, a.passages) ?? "";
+    const others = a.passages.filter((p) => p !== target);
+    if (mode === "copy-all") return { evidence: a.passages.join(" ") };
+    // With nothing else to pick, a wrong pick degrades to the truncated sentence.
+    if (mode === "truncated" || others.length === 0) {
+      const words = target.split(" ");
+      return { evidence: words.slice(0, Math.max(1, words.length - 2)).join(" ") };
+    }
+    const sameEntity = others.filter((p) => hasWord(p, a.entity));
+    return { evidence: call.draws.pick(sameEntity.length > 0 ? sameEntity : others) };
   },
   checkDemo(demo) {
     const evidence = (demo.outputs.evidence ?? "").trim();
-    return evidence !== "" && sentences(demo.inputs.passages ?? "").includes(evidence);
+    const passages = lines(demo.inputs.passages ?? "");
+    return passages.includes(evidence) && closest(demo.inputs.question ?? "", passages) === evidence;
   },
 });
 
-registerSkill({
+interface AnswerAnalysis {
+  question: string;
+  evidence: string;
+  sentences: string[];
+  answer: string;
+  found: boolean;
+}
+
+export const toyAnswer: Skill<AnswerAnalysis> = defineSkill({
   name: "toy.answer",
   domain: "general",
-  failureModes: ["other-span", "verbose"],
-  evidence(call) {
-    const o = oracle(call);
-    return o && (call.request.inputs.evidence ?? "").includes(o.answer) ? 0.8 : -2.5;
+  failureModes: ["other-span", "verbose", "unknown"],
+  formatConcepts: TOY_FORMAT_CONCEPTS,
+  analyze(call: SkillCall): AnswerAnalysis {
+    const evidence = call.inputs.evidence ?? "";
+    const answer = oracleText(call.oracle, "answer");
+    return { question: call.inputs.question ?? "", evidence, sentences: sentences(evidence), answer, found: hasWord(evidence, answer) };
   },
-  good(call): Fields {
-    const o = oracle(call);
-    const evidence = call.request.inputs.evidence ?? "";
-    if (o && evidence.includes(o.answer)) return { answer: o.answer };
-    return { answer: capitalized(evidence).at(-1) ?? "unknown" };
+  evidence(a, call) {
+    if (call.oracle === undefined) return 0;
+    return a.found ? ANSWER_FOUND - PER_EXTRA_SENTENCE * Math.max(0, a.sentences.length - 1) : MISSING;
   },
-  fail(mode, call): Fields {
-    const o = oracle(call);
-    const evidence = call.request.inputs.evidence ?? "";
-    if (mode === "verbose") return { answer: o && evidence.includes(o.answer) ? `The answer is ${o.answer}, according to the evidence.` : evidence };
-    const spans = capitalized(evidence).filter((w) => w !== o?.answer);
-    return { answer: pick(spans, call.u("span")) ?? "unknown" };
+  good(a) {
+    if (a.found) return { answer: a.answer };
+    const guess = closest(a.question, a.sentences);
+    return { answer: guess ? lastWord(guess) : "unknown" };
+  },
+  failure(mode, a, call) {
+    if (mode === "unknown" || a.evidence.trim() === "") return { answer: "unknown" };
+    if (mode === "verbose") {
+      const sentence = a.sentences.find((s) => hasWord(s, a.answer)) ?? closest(a.question, a.sentences) ?? a.evidence;
+      return { answer: `According to the evidence, ${sentence.charAt(0).toLowerCase()}${sentence.slice(1)}` };
+    }
+    const spans = [...new Set(a.evidence.match(/\b[A-Z][a-z]+\b/g) ?? [])].filter((w) => w !== a.answer && w !== "The");
+    return { answer: spans.length > 0 ? call.draws.pick(spans) : "unknown" };
   },
   checkDemo(demo) {
-    const answer = (demo.outputs.answer ?? "").trim();
-    return /^[A-Z][a-z]+$/.test(answer) && (demo.inputs.evidence ?? "").includes(answer);
+    const guess = closest(demo.inputs.question ?? "", sentences(demo.inputs.evidence ?? ""));
+    return guess !== undefined && (demo.outputs.answer ?? "").trim() === lastWord(guess);
   },
 });
+
+export const TOY_SKILLS: readonly Skill[] = [toyExtract, toyAnswer];
