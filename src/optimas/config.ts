@@ -15,6 +15,11 @@ export interface OptimasConfig {
   perIterationNewData: number;
   /** Validation examples for the acceptance gate (reference: first 10–20). */
   valSize: number;
+  /**
+   * Passes over the validation examples per gate decision, each with its own fixed sample
+   * indices (the reference used one pass, and a lucky draw became a permanent bar, §7.3).
+   */
+  valRepeats: number;
   /** Re-samples of the component per example (candidates = samples + the original). */
   numSamples: number;
   /** Downstream rollouts averaged per candidate. */
@@ -86,6 +91,7 @@ export const DEFAULT_CONFIG: OptimasConfig = {
   initialTrainSize: 20,
   perIterationNewData: 10,
   valSize: 20,
+  valRepeats: 3,
   numSamples: 3,
   numRollouts: 3,
   minGap: 0,

@@ -119,7 +119,7 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
   const selectorsFor = (names: readonly string[]): Record<string, ValueSelector> =>
     Object.fromEntries(names.map((n) => [n, perInputSelector(system.component(n), reward)]));
   const validate = async (perInput: readonly string[]) =>
-    system.evaluate(val, ctx.withStage("validate").withSample(VAL_SAMPLE).withSelectors(selectorsFor(perInput)), { concurrency: config.concurrency });
+    system.evaluate(val, ctx.withStage("validate").withSample(VAL_SAMPLE).withSelectors(selectorsFor(perInput)), { concurrency: config.concurrency, repeats: config.valRepeats });
 
   const save = async () => {
     cp.budget = ctx.budget.spent;
@@ -252,7 +252,7 @@ async function initialize(args: OptimasRunArgs, val: readonly Example[], emit: (
   const { system, config, ctx } = args;
   const components = system.optimizableComponents;
   emit({ kind: "stage", stage: "initial validation" });
-  const initial = await system.evaluate(val, ctx.withStage("validate").withSample(VAL_SAMPLE), { concurrency: config.concurrency });
+  const initial = await system.evaluate(val, ctx.withStage("validate").withSample(VAL_SAMPLE), { concurrency: config.concurrency, repeats: config.valRepeats });
 
   emit({ kind: "stage", stage: "offline preference collection" });
   const trainSet = args.train.slice(0, config.initialTrainSize);

@@ -40,6 +40,8 @@ export interface OptimizeSummary {
   lrf_pair_accuracy: number | null;
   backend: string;
   run_dir: string;
+  /** Seconds this call took (for a resumed run: the session that finished it); excluded from determinism checks. */
+  wall_s: number;
   [extra: string]: unknown;
 }
 
@@ -50,6 +52,7 @@ export const BUDGETS: Record<Preset, BudgetCaps> = {
 };
 
 export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, log: (line: string) => void = () => undefined): Promise<OptimizeSummary> {
+  const started = Date.now();
   const method = getMethod(spec.method);
   const runDir = new RunDir(runRoot);
   fs.mkdirSync(runRoot, { recursive: true });
@@ -67,7 +70,7 @@ export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, log
   if (notApplicable) throw new Error(`method "${spec.method}" does not apply to system "${spec.system}": ${notApplicable}`);
 
   // Test scores are measured outside the method's budget, with the same sample indices before and after.
-  const testRepeats = spec.testRepeats ?? 1;
+  const testRepeats = spec.testRepeats ?? 3;
   let baseline: { test_before: number };
   if (runDir.exists("baseline.json")) baseline = runDir.read("baseline.json", "baseline");
   else {
@@ -99,6 +102,7 @@ export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, log
     lrf_pair_accuracy: outcome.lrfPairAccuracy,
     backend: rt.backendLabel,
     run_dir: path.resolve(runRoot),
+    wall_s: (Date.now() - started) / 1000,
     ...outcome.extra,
   };
   runDir.write("result.json", summary);
