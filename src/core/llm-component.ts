@@ -3,6 +3,9 @@ import type { Fields } from "./json";
 import { parseReply, renderMessages, type FieldSpec } from "./signature";
 import type { Variable } from "./variable";
 
+/** Keeps the sample indices of parse retries apart from every other draw of the same request. */
+const PARSE_RETRY_STRIDE = 7_919_000;
+
 export interface LLMComponentSpec extends Omit<ComponentSpec, "inputFields" | "outputFields" | "variable"> {
   inputs: FieldSpec[];
   outputs: FieldSpec[];
@@ -35,7 +38,7 @@ export class LLMComponent extends Component {
       inputFields: spec.inputs.map((f) => f.name),
       outputFields: spec.outputs.map((f) => f.name),
       variable: spec.variable,
-      config: { model: "sim-m", temperature: 0, maxTokens: 512, ...spec.config },
+      config: { model: "sim-m", temperature: 0, maxTokens: 512, parseRetries: 2, ...spec.config },
     });
     if (spec.variable?.kind !== "prompt" && spec.instruction === undefined) {
       throw new Error(`LLM component "${spec.name}" needs an instruction (a prompt variable or a fixed instruction)`);
@@ -67,16 +70,15 @@ export class LLMComponent extends Component {
     const signatureInputs = this.inputSpecs.filter((f) => f.name !== this.modelInput);
     const messages = renderMessages({ instruction, inputs: signatureInputs, outputs: [...this.outputSpecs] }, inputs, prompt?.demos ?? []);
     const sampleIndex = typeof env.config.sampleIndex === "number" ? env.config.sampleIndex : env.ctx.sampleIndex;
-    const reply = await env.ctx.lm.chat(
-      {
-        model: this.modelFor(inputs, env),
-        messages,
-        temperature: Number(env.config.temperature),
-        maxTokens: Number(env.config.maxTokens),
-        sampleIndex,
-      },
-      { skill: this.skill, exampleId: env.ctx.exampleId, component: this.name, stage: env.ctx.stage },
-    );
-    return parseReply([...this.outputSpecs], reply.text).outputs;
+    const request = { model: this.modelFor(inputs, env), messages, temperature: Number(env.config.temperature), maxTokens: Number(env.config.maxTokens) };
+    const meta = { skill: this.skill, exampleId: env.ctx.exampleId, component: this.name, stage: env.ctx.stage };
+    // A reply the parser cannot read is asked again with a fresh sample index, as DSPy-style
+    // adapters do; each retry is a real, budgeted call. At temperature 0 a retry cannot differ.
+    const retries = request.temperature > 0 ? Number(env.config.parseRetries) : 0;
+    let parsed = parseReply([...this.outputSpecs], (await env.ctx.lm.chat({ ...request, sampleIndex }, meta)).text);
+    for (let attempt = 1; parsed.missing.length > 0 && attempt <= retries; attempt++) {
+      parsed = parseReply([...this.outputSpecs], (await env.ctx.lm.chat({ ...request, sampleIndex: sampleIndex + PARSE_RETRY_STRIDE * attempt }, meta)).text);
+    }
+    return parsed.outputs;
   }
 }

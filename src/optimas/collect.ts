@@ -114,7 +114,7 @@ export async function collectPreferences(
       try {
         const exCtx = collectCtx.withExample(example.id).withSample(SAMPLE_STRIDE * (options.round + 1) + r);
         const outputs = isLast ? pickFinal(system, context) : (await system.runFrom(index + 1, context, exCtx)).outputs;
-        scores.push(system.scoreOutputs(outputs, example));
+        scores.push(await system.scoreOutputs(outputs, example));
       } catch (err) {
         if (err instanceof BudgetExceededError) throw err;
         failed++;

@@ -75,8 +75,14 @@ export interface OptimasConfig {
   policyEpochs: number;
   policySamples: number;
   policyLearningRate: number;
-  /** Acceptance: paired validation improvement must exceed this (0 = the reference's strict ">"). */
+  /** Acceptance: the paired validation improvement must exceed this (0 with acceptStdErrors 0 = the reference's strict ">"). */
   acceptTolerance: number;
+  /**
+   * …and exceed this many standard errors of the per-example paired differences, so that a
+   * change is kept for a real improvement rather than for the noise of a few validation examples
+   * (the reference's strict ">" on 10–20 examples kept lucky draws, §7.3).
+   */
+  acceptStdErrors: number;
   /** Turn the validation gate off (ablation): every candidate is accepted. */
   validationGate: boolean;
   /** Local reward: the learned LRF, or an LLM judge (`judge.score`) as an ablation. */
@@ -118,6 +124,7 @@ export const DEFAULT_CONFIG: OptimasConfig = {
   policySamples: 4,
   policyLearningRate: 0.05,
   acceptTolerance: 0,
+  acceptStdErrors: 1,
   validationGate: true,
   localReward: "lrf",
   metaModel: "sim-l",

@@ -1,7 +1,7 @@
 import type { Component } from "../core/component";
 import type { RunContext, ValueSelector } from "../core/context";
 import type { CompoundSystem, Example, StateDict } from "../core/system";
-import { mean } from "../core/stats";
+import { mean, std } from "../core/stats";
 import { shuffled } from "../core/random";
 import { BudgetExceededError, type BudgetSpent } from "../lm/budget";
 import { LocalRewardModel, type PairAccuracy, type SavedLocalRewardModel } from "../reward/lrf";
@@ -193,8 +193,10 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
         system.component(component.name).update(proposal.variable);
         after = (await validate(perInput)).perExample;
       }
-      const gain = mean(after) - mean(before);
-      const accepted = proposal !== undefined && (!config.validationGate || gain > config.acceptTolerance);
+      const diffs = after.map((a, i) => a - before[i]!);
+      const gain = mean(diffs);
+      const bar = Math.max(config.acceptTolerance, (config.acceptStdErrors * std(diffs)) / Math.sqrt(diffs.length));
+      const accepted = proposal !== undefined && (!config.validationGate || gain > bar);
       if (accepted) {
         cp.best = { score: mean(after), perExample: after, iteration: it + 1 };
         cp.stateDict = system.stateDict();

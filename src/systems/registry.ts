@@ -1,6 +1,11 @@
 import type { CompoundSystem, Example } from "../core/system";
 import type { OracleStore } from "../data/oracle";
 import { toyEntry } from "./toy/index";
+import { amazonEntry } from "./amazon/index";
+import { createPubMedEntry } from "./pubmedqa/index";
+import { hotpotqaEntry } from "./hotpotqa/index";
+import { bigcodebenchEntry } from "./bigcodebench/index";
+import { starkEntry } from "./stark/index";
 
 /** The five paper systems and the tiny teaching/test system, by CLI id. */
 export const SYSTEM_IDS = ["toy", "amazon", "pubmedqa", "hotpotqa", "bigcodebench", "stark"] as const;
@@ -31,6 +36,11 @@ type Loader = () => SystemEntry;
 // importing every system costs nothing until one is used.
 const loaders: Partial<Record<SystemId, Loader>> = {
   toy: () => toyEntry,
+  amazon: () => amazonEntry,
+  pubmedqa: () => createPubMedEntry(),
+  hotpotqa: () => hotpotqaEntry,
+  bigcodebench: () => bigcodebenchEntry,
+  stark: () => starkEntry,
 };
 
 export function availableSystems(): SystemId[] {

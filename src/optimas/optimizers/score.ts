@@ -17,7 +17,7 @@ export async function scoreCandidate(args: LocalOptimizerArgs, override: Compone
   });
   const isFinal = system.indexOf(component.name) === system.components.length - 1;
   if (isFinal && config.finalComponentScoring === "global-metric") {
-    return mean(rows.map((row, i) => system.scoreOutputs({ ...row.inputs, ...outputs[i]! }, row.example)));
+    return mean(await Promise.all(rows.map((row, i) => system.scoreOutputs({ ...row.inputs, ...outputs[i]! }, row.example))));
   }
   const scores = await reward.score(component, rows.map((row, i) => ({ inputs: row.inputs, outputs: outputs[i]! })));
   ctx.tracer.event("candidate", { component: component.name, label, score: mean(scores) });
