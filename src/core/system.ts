@@ -12,8 +12,8 @@ export interface Example {
   fields: Fields;
 }
 
-/** The global metric: final outputs against the example's ground truth, higher is better. */
-export type Metric = (prediction: Fields, example: Example) => number;
+/** The global metric: final outputs against the example's ground truth, higher is better (async when it executes code). */
+export type Metric = (prediction: Fields, example: Example) => number | Promise<number>;
 
 export interface SystemSpec {
   name: string;
@@ -151,7 +151,7 @@ export class CompoundSystem {
   async score(example: Example, ctx: RunContext): Promise<{ score: number; failed: boolean; result?: RunResult }> {
     try {
       const result = await this.run(example, ctx);
-      return { score: this.scoreOutputs(result.outputs, example), failed: false, result };
+      return { score: await this.scoreOutputs(result.outputs, example), failed: false, result };
     } catch (err) {
       if (err instanceof BudgetExceededError) throw err;
       ctx.tracer.event("failure", { exampleId: example.id, error: String(err) });
@@ -159,8 +159,8 @@ export class CompoundSystem {
     }
   }
 
-  scoreOutputs(outputs: Fields, example: Example): number {
-    const s = this.metric(outputs, example);
+  async scoreOutputs(outputs: Fields, example: Example): Promise<number> {
+    const s = await this.metric(outputs, example);
     if (!Number.isFinite(s)) throw new Error(`metric of system "${this.name}" returned ${s} for example "${example.id}"`);
     return s;
   }

@@ -18,8 +18,8 @@ import { corruptExpectation, keepTests, mutate, MUTATION_OPERATORS, splitTestSui
  *   `execution_result`. When the result says the tests passed it keeps the code whatever the
  *   draw. Otherwise good repairs (the canonical solution); failures return the same code
  *   unchanged or another mutant. Wrong generated tests can therefore break correct code.
- *   E from the result: +1.0 passed, +0.3 failing tests (their tracebacks point at the bug), 0 a
- *   load error, −0.3 a timeout, −0.5 no usable tests or an unreadable result.
+ *   E from the result: +1.0 passed, +0.3 failing tests (named, with their exception and place),
+ *   0 a load error, −0.3 a timeout, −0.5 no usable tests or an unreadable result.
  */
 
 interface CodeOracle {

@@ -13,7 +13,7 @@ const STRING = 1;
 const COMMENT = 2;
 
 /** Per character: code, string literal or comment. f-strings count as strings as a whole. */
-export function classify(src: string): Uint8Array {
+function classify(src: string): Uint8Array {
   const kind = new Uint8Array(src.length);
   let i = 0;
   while (i < src.length) {
@@ -89,7 +89,7 @@ interface Statement {
 }
 
 /** The logical lines of `src`, in order (blank and comment-only lines are skipped). */
-export function statements(src: string, kind: Uint8Array = classify(src)): Statement[] {
+function statements(src: string, kind: Uint8Array = classify(src)): Statement[] {
   const out: Statement[] = [];
   let i = 0;
   while (i < src.length) {
@@ -140,7 +140,7 @@ const RENAMED_ENTRY_POINTS = ["solve", "solution", "main", "task_function"];
 function followsValue(src: string, at: number): boolean {
   const before = src.slice(Math.max(0, at - 40), at).trimEnd();
   if (before === "" || !/[\w)\]}"']$/.test(before)) return false;
-  if (/\d[eE]$/.test(before) && /(?:^|[^\w.])[\d.]+[eE]$/.test(before)) return false; // the sign of 1e-5
+  if (/(?:^|[^\w.])[\d.]+[eE]$/.test(before)) return false; // the exponent's sign in 1e-5
   const word = /([A-Za-z_]\w*)$/.exec(before)?.[1];
   return word === undefined || !UNARY_CONTEXT_WORDS.has(word);
 }

@@ -1,0 +1,140 @@
+import { availableParallelism } from "node:os";
+import * as path from "node:path";
+import type { CallEnv } from "../../core/component";
+import type { Fields } from "../../core/json";
+import { LLMComponent, type LLMComponentSpec } from "../../core/llm-component";
+import { CompoundSystem } from "../../core/system";
+import { bigcodebenchOracle, loadBigCodeBench, type BigCodeBenchOptions } from "../../data/bigcodebench";
+import { lazyOracleResolver, type DatasetSplits } from "../../data/splits";
+import { passRate } from "../../metrics/pass-rate";
+import type { SystemEntry } from "../registry";
+import { extractCode, firstPythonBlock } from "./code-blocks";
+import { buildExecutor } from "./executor";
+import { PythonSandbox } from "./sandbox";
+
+/**
+ * BigCodeBench (optimas-systems.md §4): code_generator ∥ unit_test_generator → executor →
+ * final_code_generator. Three LLM components with `prompt` variables; the executor runs the
+ * initial code against the generated tests in the Python sandbox; the metric runs the final code
+ * against the task's hidden tests in the same sandbox (pass@1). Offline: the standard-library
+ * tasks of the reference split (228 / 27 / 41); see README.md.
+ */
+
+export const CODE_INSTRUCTION = "Give a self-contained Python solution to the following coding problem, in a Markdown code block.";
+export const TESTS_INSTRUCTION =
+  "You are a Python programmer completing a function. Work through the task: understand what is asked, choose an algorithm, " +
+  "sketch it in pseudocode, then write the code. For example, for a function that checks whether any two numbers in a list " +
+  "are closer than a threshold, you would compare every pair against the threshold. Then write unit test code for the task " +
+  "in a ```python block.";
+export const FINAL_INSTRUCTION = "Improve the initial code using the unit tests and their execution results, and return the complete improved solution.";
+
+/** The reference's claude-3-haiku settings (temperature 0.6, 1572 tokens); sim-m stands in offline. */
+const CODER_CONFIG = { model: "sim-m", temperature: 0.6, maxTokens: 1572 };
+
+/** An LLM component whose parsed reply passes through a post-processor (code extraction). */
+class PostProcessedLLMComponent extends LLMComponent {
+  constructor(
+    spec: LLMComponentSpec,
+    private readonly postProcess: (outputs: Fields) => Fields,
+  ) {
+    super(spec);
+  }
+
+  protected override async forward(inputs: Fields, env: CallEnv): Promise<Fields> {
+    return this.postProcess(await super.forward(inputs, env));
+  }
+}
+
+export const SANDBOX_CACHE_DIR = path.join(".cache", "sandbox");
+
+/** The sandbox the CLI uses: one process per core, results cached on disk across runs. */
+export function defaultSandbox(): PythonSandbox {
+  return new PythonSandbox({ cacheDir: SANDBOX_CACHE_DIR, concurrency: availableParallelism() });
+}
+
+export interface BigCodeBenchSystemOptions {
+  /** Runs the executor and the metric (default: `defaultSandbox()`). */
+  sandbox?: PythonSandbox;
+}
+
+export function buildBigCodeBenchSystem(options: BigCodeBenchSystemOptions = {}): CompoundSystem {
+  const sandbox = options.sandbox ?? defaultSandbox();
+  const question = { name: "question", description: "the coding problem" };
+  const codeGenerator = new PostProcessedLLMComponent(
+    {
+      name: "code_generator",
+      description: "Writes a self-contained Python solution for the coding problem.",
+      inputs: [question],
+      outputs: [{ name: "initial_code", description: "the solution in a ```python block" }],
+      skill: "code.generate",
+      variable: { kind: "prompt", instruction: CODE_INSTRUCTION },
+      config: CODER_CONFIG,
+    },
+    (o) => ({ initial_code: extractCode(String(o.initial_code ?? "")) }),
+  );
+  const testGenerator = new PostProcessedLLMComponent(
+    {
+      name: "unit_test_generator",
+      description: "Writes unit tests (a unittest TestCase class named TestCases) for the coding problem.",
+      inputs: [question],
+      outputs: [{ name: "additional_unit_tests", description: "unit test code in a ```python block" }],
+      skill: "code.tests",
+      variable: { kind: "prompt", instruction: TESTS_INSTRUCTION },
+      config: CODER_CONFIG,
+    },
+    (o) => ({ additional_unit_tests: firstPythonBlock(String(o.additional_unit_tests ?? "")) }),
+  );
+  // The reference executes the final reply as is, so a fenced reply always fails; the code is extracted here.
+  const finalCodeGenerator = new PostProcessedLLMComponent(
+    {
+      name: "final_code_generator",
+      description: "Improves the initial solution based on the generated unit tests and their execution results.",
+      inputs: [
+        question,
+        { name: "initial_code", description: "initial solution" },
+        { name: "additional_unit_tests", description: "tests for evaluation" },
+        { name: "execution_result", description: "test results, including errors" },
+      ],
+      outputs: [{ name: "code", description: "improved solution based on the tests" }],
+      skill: "code.finalize",
+      variable: { kind: "prompt", instruction: FINAL_INSTRUCTION },
+      config: CODER_CONFIG,
+    },
+    (o) => ({ code: extractCode(String(o.code ?? "")) }),
+  );
+  return new CompoundSystem({
+    name: "bigcodebench",
+    components: [codeGenerator, testGenerator, buildExecutor(sandbox), finalCodeGenerator],
+    metric: async (prediction, example) =>
+      passRate(await sandbox.run({ code: String(prediction.code ?? ""), tests: String(example.fields.unit_tests), entryPoint: String(example.fields.entry_point) })),
+    groundTruthOutputs: (example) => ({ code: example.fields.canonical_code! }),
+  });
+}
+
+const SUBSET_VARIABLE = "OPTIMAS_BIGCODEBENCH_SUBSET";
+
+/** Which tasks to load: the standard-library ones (offline, default) or all (needs BigCodeBench's evaluation environment). */
+export function bigcodebenchSubset(env: NodeJS.ProcessEnv = process.env): NonNullable<BigCodeBenchOptions["subset"]> {
+  const value = env[SUBSET_VARIABLE] ?? "stdlib";
+  if (value !== "stdlib" && value !== "all") throw new Error(`${SUBSET_VARIABLE}="${value}" is not a BigCodeBench subset; use stdlib (offline) or all`);
+  return value;
+}
+
+/**
+ * The BigCodeBench entry. `loadTasks` (default: the subset `OPTIMAS_BIGCODEBENCH_SUBSET` names)
+ * runs once, on first use, for both the data and the oracles; registering the oracles loads nothing.
+ */
+export function createBigCodeBenchEntry(loadTasks: () => DatasetSplits = () => loadBigCodeBench({ subset: bigcodebenchSubset() })): SystemEntry {
+  let tasks: DatasetSplits | undefined;
+  const data = (): DatasetSplits => (tasks ??= loadTasks());
+  return {
+    id: "bigcodebench",
+    title: "BigCodeBench (3 LLM components + Python executor; standard-library tasks offline)",
+    metric: "pass rate",
+    build: () => buildBigCodeBenchSystem(),
+    load: data,
+    registerOracles: (store) => store.register("bigcodebench", lazyOracleResolver(data, bigcodebenchOracle)),
+  };
+}
+
+export const bigcodebenchEntry: SystemEntry = createBigCodeBenchEntry();
