@@ -16,6 +16,7 @@ export interface FakeProviderOptions {
 
 export class FakeProvider implements LMProvider {
   readonly id: string;
+  readonly abortable = true;
   calls = 0;
   embedCalls = 0;
   inFlight = 0;

@@ -65,6 +65,7 @@ function publicURL(url: URL): string {
 export class OpenAIProvider implements LMProvider {
   readonly id: string;
   readonly baseURL: string;
+  readonly abortable = true;
   // ES private fields: invisible to JSON.stringify, util.inspect and enumeration.
   readonly #sdk: OpenAI;
   readonly #apiKey: string;
