@@ -2,6 +2,12 @@ import type { RunContext } from "./context";
 import type { CompoundSystem, Example } from "./system";
 import type { RunDir } from "./run-dir";
 
+/**
+ * Sample index of the first validation pass (pass r uses this + r), the same for every method:
+ * validation scores of two methods, and of a candidate and the incumbent, are paired draw for draw.
+ */
+export const VALIDATION_SAMPLE_INDEX = 900_000;
+
 /** Suite presets: `quick` (minutes, one seed, world 0) and `paper` (reference iteration counts). */
 export type Preset = "quick" | "paper";
 

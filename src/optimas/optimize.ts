@@ -12,6 +12,7 @@ import type { OptimasConfig } from "./config";
 import { LrfReward, type LocalReward } from "./local-reward";
 import { meanGap, selectComponent } from "./select";
 import type { RunDir } from "../core/run-dir";
+import { VALIDATION_SAMPLE_INDEX } from "../core/method";
 import { optimizePrompt } from "./optimizers/prompt";
 import { optimizeSearch, perInputSelector } from "./optimizers/search";
 import { optimizeWeights } from "./optimizers/weights";
@@ -86,7 +87,6 @@ export interface OptimasOutcome {
   lrf: LocalRewardModel;
 }
 
-const VAL_SAMPLE = 900_000;
 
 function collectOptions(config: OptimasConfig, round: number): CollectOptions {
   return { ...config, round };
@@ -119,7 +119,7 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
   const selectorsFor = (names: readonly string[]): Record<string, ValueSelector> =>
     Object.fromEntries(names.map((n) => [n, perInputSelector(system.component(n), reward)]));
   const validate = async (perInput: readonly string[]) =>
-    system.evaluate(val, ctx.withStage("validate").withSample(VAL_SAMPLE).withSelectors(selectorsFor(perInput)), { concurrency: config.concurrency, repeats: config.valRepeats });
+    system.evaluate(val, ctx.withStage("validate").withSample(VALIDATION_SAMPLE_INDEX).withSelectors(selectorsFor(perInput)), { concurrency: config.concurrency, repeats: config.valRepeats });
 
   const save = async () => {
     cp.budget = ctx.budget.spent;
@@ -254,7 +254,7 @@ async function initialize(args: OptimasRunArgs, val: readonly Example[], emit: (
   const { system, config, ctx } = args;
   const components = system.optimizableComponents;
   emit({ kind: "stage", stage: "initial validation" });
-  const initial = await system.evaluate(val, ctx.withStage("validate").withSample(VAL_SAMPLE), { concurrency: config.concurrency, repeats: config.valRepeats });
+  const initial = await system.evaluate(val, ctx.withStage("validate").withSample(VALIDATION_SAMPLE_INDEX), { concurrency: config.concurrency, repeats: config.valRepeats });
 
   emit({ kind: "stage", stage: "offline preference collection" });
   const trainSet = args.train.slice(0, config.initialTrainSize);

@@ -1,8 +1,9 @@
 import type { Method } from "../core/method";
+import { BASELINE_METHODS } from "../baselines/methods";
 import { OPTIMAS_METHODS } from "../optimas/method";
 
 /** Every method id the CLI and the suites accept, in table order. */
-export const METHODS: readonly Method[] = [...OPTIMAS_METHODS];
+export const METHODS: readonly Method[] = [...BASELINE_METHODS, ...OPTIMAS_METHODS];
 
 export function getMethod(id: string): Method {
   const m = METHODS.find((x) => x.id === id);

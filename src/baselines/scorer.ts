@@ -1,0 +1,71 @@
+import type { Overrides, RunContext } from "../core/context";
+import { mapLimit } from "../core/concurrency";
+import { stableStringify } from "../core/json";
+import { mean } from "../core/stats";
+import type { CompoundSystem, Example, RunResult } from "../core/system";
+
+/**
+ * Scores system states with the global metric: one full system run per (state, example, pass),
+ * pass r at sample index `sampleIndex + r`, aggregated exactly as `CompoundSystem.evaluate` does.
+ * A state is the effective variables and configs of every component under the given overrides; a
+ * (state, example, pass) already scored is not run again, as a response cache would answer it, so
+ * re-validating the incumbent or re-scoring a repeated candidate costs nothing.
+ */
+export interface ScoredRun {
+  score: number;
+  /** Absent when the run threw (scored 0). */
+  result?: RunResult;
+}
+
+export interface Scores {
+  /** Per-example mean over passes, in example order. */
+  perExample: number[];
+  /** Mean over passes of each pass's mean (CompoundSystem.evaluate's `mean`). */
+  mean: number;
+}
+
+export class GlobalScorer {
+  private readonly memo = new Map<string, number>();
+
+  constructor(
+    private readonly system: CompoundSystem,
+    private readonly ctx: RunContext,
+    private readonly options: { sampleIndex: number; stage: string; concurrency: number; repeats?: number },
+  ) {}
+
+  /** The global metric of the system under `overrides` on `examples`, over `repeats` passes. */
+  async evaluate(examples: readonly Example[], overrides: Overrides = {}, repeats = this.options.repeats ?? 1): Promise<Scores> {
+    const ctx = this.context(overrides);
+    const state = this.stateKey(ctx);
+    const jobs = Array.from({ length: repeats }, (_, r) => examples.map((example) => ({ r, example }))).flat();
+    const flat = await mapLimit(jobs, this.options.concurrency, async ({ r, example }) => {
+      const key = `${state}\u0000${example.id}\u0000${r}`;
+      const known = this.memo.get(key);
+      if (known !== undefined) return known;
+      const { score } = await this.system.score(example, ctx.withSample(this.options.sampleIndex + r));
+      this.memo.set(key, score);
+      return score;
+    });
+    const passes = Array.from({ length: repeats }, (_, r) => flat.slice(r * examples.length, (r + 1) * examples.length));
+    return { perExample: examples.map((_, i) => mean(passes.map((p) => p[i]!))), mean: mean(passes.map(mean)) };
+  }
+
+  /** One pass that runs every example (no memory, as traces are needed) and returns the runs. */
+  async traces(examples: readonly Example[], overrides: Overrides = {}): Promise<ScoredRun[]> {
+    const ctx = this.context(overrides);
+    const state = this.stateKey(ctx);
+    return mapLimit(examples, this.options.concurrency, async (example) => {
+      const { score, result } = await this.system.score(example, ctx.withSample(this.options.sampleIndex));
+      this.memo.set(`${state}\u0000${example.id}\u00000`, score);
+      return { score, result };
+    });
+  }
+
+  private context(overrides: Overrides): RunContext {
+    return this.ctx.withOverrides(overrides).withStage(this.options.stage);
+  }
+
+  private stateKey(ctx: RunContext): string {
+    return stableStringify(this.system.components.map((c) => [c.name, c.resolve(ctx)]));
+  }
+}

@@ -1,0 +1,168 @@
+import type { Overrides } from "../core/context";
+import { VALIDATION_SAMPLE_INDEX, type MethodArgs, type MethodOutcome } from "../core/method";
+import { mean, std } from "../core/stats";
+import type { Example, StateDict } from "../core/system";
+import { applyPatch, type VariablePatch } from "../core/variable";
+import { BudgetExceededError, type BudgetSpent } from "../lm/budget";
+import { sharedProtocol, type SharedProtocol } from "./protocol";
+import { GlobalScorer, type Scores } from "./scorer";
+
+/**
+ * The frame every baseline runs in: the initial validation score, the validation gate that makes
+ * a change permanent, the step record written to `history.json` after every step, and the clean
+ * ends — a budget cap or a STOP file leaves the best state found so far in the system.
+ */
+
+/** Changes to some components' variables, by component name. */
+export type Patches = Record<string, VariablePatch>;
+
+export function patchOverrides(patches: Patches): Overrides {
+  return Object.fromEntries(Object.entries(patches).map(([name, variable]) => [name, { variable }]));
+}
+
+export interface GateResult {
+  accepted: boolean;
+  valBefore: number;
+  valAfter: number;
+}
+
+export interface BaselineHistory {
+  method: string;
+  /** "running" while the method runs (the file is rewritten after every step). */
+  status: MethodOutcome["status"] | "running";
+  valBefore: number | null;
+  valAfter: number | null;
+  iterations: number;
+  accepted: number;
+  /** Method-wide facts recorded once (candidate tables, settings), by name. */
+  notes: Record<string, unknown>;
+  steps: Record<string, unknown>[];
+  budget: BudgetSpent;
+}
+
+class StopRequested extends Error {}
+
+export class BaselineSession {
+  readonly protocol: SharedProtocol;
+  readonly val: readonly Example[];
+  /** Global metric on the validation subset at the shared validation sample index. */
+  readonly valScorer: GlobalScorer;
+  private best: { scores: Scores; state: StateDict } | undefined;
+  private initialVal: number | null = null;
+  private readonly steps: Record<string, unknown>[] = [];
+  private readonly notes: Record<string, unknown> = {};
+  private acceptedCount = 0;
+
+  constructor(
+    readonly method: string,
+    readonly args: MethodArgs,
+  ) {
+    this.protocol = sharedProtocol(args.preset);
+    this.val = args.val.slice(0, this.protocol.valSize);
+    this.valScorer = new GlobalScorer(args.system, args.ctx, {
+      sampleIndex: VALIDATION_SAMPLE_INDEX,
+      repeats: this.protocol.valRepeats,
+      stage: "validate",
+      concurrency: this.protocol.concurrency,
+    });
+  }
+
+  /** Scores the unchanged system on validation: the bar every change must clear. */
+  async start(): Promise<void> {
+    const scores = await this.valScorer.evaluate(this.val);
+    this.initialVal = scores.mean;
+    this.best = { scores, state: this.args.system.stateDict() };
+  }
+
+  get bestScore(): number {
+    if (!this.best) throw new Error("the baseline session has not been started");
+    return this.best.scores.mean;
+  }
+
+  /**
+   * The shared validation gate (Optimas's rule): scores the system with `patches` applied on the
+   * same examples and sample indices as the best state, and keeps them — the new best state — only
+   * if the mean paired gain exceeds the tolerance and `acceptStdErrors` standard errors of the
+   * gain; otherwise the system is left as it was.
+   */
+  async gate(patches: Patches): Promise<GateResult> {
+    const valBefore = this.bestScore;
+    const after = await this.valScorer.evaluate(this.val, patchOverrides(patches));
+    const diffs = after.perExample.map((a, i) => a - this.best!.scores.perExample[i]!);
+    const { acceptTolerance, acceptStdErrors } = this.protocol;
+    const bar = Math.max(acceptTolerance, (acceptStdErrors * std(diffs)) / Math.sqrt(diffs.length));
+    const accepted = Object.keys(patches).length > 0 && mean(diffs) > bar;
+    if (accepted) {
+      const system = this.args.system;
+      for (const [name, patch] of Object.entries(patches)) {
+        const component = system.component(name);
+        component.update(applyPatch(component.variable!, patch));
+      }
+      this.best = { scores: after, state: system.stateDict() };
+      this.acceptedCount++;
+    }
+    return { accepted, valBefore, valAfter: after.mean };
+  }
+
+  /** Records a method-wide fact in the history (written with the next step or at the end). */
+  note(name: string, value: unknown): void {
+    this.notes[name] = value;
+  }
+
+  /** Records one step of the method (one iteration), saves the history, and honours a STOP file. */
+  step(record: Record<string, unknown>, line: string): void {
+    this.steps.push({ step: this.steps.length + 1, ...record, budget: this.args.ctx.budget.spent });
+    this.save("running");
+    this.args.log(`step ${this.steps.length}: ${line}`);
+    if (this.args.runDir.stopRequested()) throw new StopRequested();
+  }
+
+  private history(status: BaselineHistory["status"]): BaselineHistory {
+    return {
+      method: this.method,
+      status,
+      valBefore: this.initialVal,
+      valAfter: this.best?.scores.mean ?? null,
+      iterations: this.steps.length,
+      accepted: this.acceptedCount,
+      notes: this.notes,
+      steps: this.steps,
+      budget: this.args.ctx.budget.spent,
+    };
+  }
+
+  private save(status: BaselineHistory["status"]): void {
+    this.args.runDir.write("history.json", this.history(status));
+  }
+
+  /** Ends the run: the best state goes back into the system, history and state are written. */
+  finish(status: MethodOutcome["status"]): MethodOutcome {
+    if (this.best) this.args.system.loadStateDict(this.best.state);
+    this.save(status);
+    this.args.runDir.write("system-state.json", this.args.system.stateDict());
+    return {
+      evalCtx: this.args.ctx,
+      status,
+      valBefore: this.initialVal,
+      valAfter: this.best?.scores.mean ?? null,
+      iterations: this.steps.length,
+      accepted: this.acceptedCount,
+      lrfPairAccuracy: null,
+    };
+  }
+}
+
+/** Runs a baseline's body in a session; a budget cap or STOP file ends it cleanly at the best state. */
+export async function runBaseline(method: string, args: MethodArgs, body: (session: BaselineSession) => Promise<void>): Promise<MethodOutcome> {
+  const session = new BaselineSession(method, args);
+  let status: MethodOutcome["status"] = "finished";
+  try {
+    await session.start();
+    await body(session);
+  } catch (err) {
+    if (err instanceof StopRequested) status = "stopped";
+    else if (err instanceof BudgetExceededError) status = "budget";
+    else throw err;
+  }
+  return session.finish(status);
+}
