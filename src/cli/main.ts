@@ -1,9 +1,10 @@
 import { Command, Option } from "commander";
 import { SYSTEM_IDS } from "../systems/registry";
-import { choiceArg, intArg, rateArg } from "./args";
+import { choiceArg, intArg, intListArg, listArg, rateArg } from "./args";
 import { evalCommand } from "./eval";
 import { optimizeCommand, resumeCommand } from "./optimize";
 import { METHODS } from "../repro/methods";
+import { reproduceCommand } from "./reproduce";
 import { serveSimCommand } from "./serve-sim";
 import { dataCheckCommand, dataFetchCommand } from "./data";
 
@@ -52,6 +53,20 @@ function buildProgram(): Command {
     .argument("<run-dir>", "the run directory")
     .option("--json", "print one JSON object with the results as the last line")
     .action((dir, opts) => resumeCommand(dir, opts));
+
+  program
+    .command("reproduce")
+    .description("run a reproduction suite (systems × methods × seeds × worlds) on worker processes; writes results.csv, summary.md, figures/ and runs/, and resumes where a previous call stopped")
+    .option("--suite <name>", "suite name (reproductions/suites/<name>.json: quick, paper) or a path to a suite .json file", "quick")
+    .option("--systems <ids>", "comma-separated systems instead of the suite's", listArg)
+    .option("--methods <ids>", "comma-separated methods instead of the suite's", listArg)
+    .option("--seeds <list>", "comma-separated seeds instead of the suite's", intListArg("--seeds"))
+    .option("--worlds <list>", "comma-separated SimLM worlds instead of the suite's", intListArg("--worlds"))
+    .option("--out <dir>", "results directory (default: reproductions/results/<suite>)")
+    .option("--workers <n>", "parallel worker processes", intArg("--workers", 1), 2)
+    .option("--no-png", "skip PNG figures (HTML figures are always written)")
+    .option("--json", "print one JSON object with the headline and paths as the last line")
+    .action((opts) => reproduceCommand({ ...opts, json: opts.json === true }));
 
   program
     .command("serve-sim")

@@ -30,13 +30,25 @@ export function ci95(xs: readonly number[]): number {
 
 /** Percentile bootstrap 95% interval of the mean, with a caller-supplied seeded uniform source. */
 export function bootstrapCi95(xs: readonly number[], uniform: () => number, resamples = 2000): [number, number] {
-  if (xs.length === 0) return [Number.NaN, Number.NaN];
-  const means: number[] = [];
+  return bootstrapStatisticCi95(xs.length, (idx) => mean(idx.map((i) => xs[i]!)), uniform, resamples);
+}
+
+/**
+ * Percentile bootstrap 95% interval of any statistic of `n` resampling units (seeds, worlds, …):
+ * each resample draws n unit indices with replacement and evaluates `statistic` on them.
+ * Resamples where the statistic is not finite are dropped; NaNs when none is left.
+ */
+export function bootstrapStatisticCi95(n: number, statistic: (indices: readonly number[]) => number, uniform: () => number, resamples = 2000): [number, number] {
+  if (n === 0) return [Number.NaN, Number.NaN];
+  const values: number[] = [];
+  const indices = new Array<number>(n);
   for (let b = 0; b < resamples; b++) {
-    let s = 0;
-    for (let i = 0; i < xs.length; i++) s += xs[Math.floor(uniform() * xs.length)]!;
-    means.push(s / xs.length);
+    for (let i = 0; i < n; i++) indices[i] = Math.floor(uniform() * n);
+    const v = statistic(indices);
+    if (Number.isFinite(v)) values.push(v);
   }
-  means.sort((a, b) => a - b);
-  return [means[Math.floor(0.025 * (resamples - 1))]!, means[Math.ceil(0.975 * (resamples - 1))]!];
+  if (values.length === 0) return [Number.NaN, Number.NaN];
+  values.sort((a, b) => a - b);
+  const m = values.length;
+  return [values[Math.floor(0.025 * (m - 1))]!, values[Math.ceil(0.975 * (m - 1))]!];
 }

@@ -1,0 +1,76 @@
+import * as path from "node:path";
+import { cellLabel } from "../repro/plan";
+import { loadSuiteConfig, resolveSuite } from "../repro/suite-config";
+import { runSuite, type SuiteEvent } from "../repro/suite";
+import { Progress, printJsonLast } from "./output";
+
+export interface ReproduceArgs {
+  suite: string;
+  systems?: string[];
+  methods?: string[];
+  seeds?: number[];
+  worlds?: number[];
+  out?: string;
+  workers: number;
+  png: boolean;
+  json: boolean;
+}
+
+const fmt = (v: number | null) => (v === null ? "n/a" : v.toFixed(4));
+
+function eventPrinter(progress: Progress, outDir: string, workers: number): (e: SuiteEvent) => void {
+  return (e) => {
+    if (e.kind === "plan") {
+      progress.log(`${e.cells} cells: ${e.toRun} to run on ${workers} worker(s), ${e.alreadyDone} already finished, ${e.notApplicable} n/a; results in ${outDir}`);
+      progress.update(0, e.toRun);
+      return;
+    }
+    const r = e.row;
+    const what = e.error !== null ? `error: ${e.error}` : `${r.status}, test ${fmt(r.test_before)} → ${fmt(r.test_mean)} (${r.system_runs ?? "n/a"} system runs, ${e.wallS.toFixed(1)} s)`;
+    progress.log(`[${e.done}/${e.toRun}] ${cellLabel(e.cell)}: ${what}`);
+    progress.update(e.done, e.toRun);
+  };
+}
+
+export async function reproduceCommand(args: ReproduceArgs): Promise<void> {
+  const suite = resolveSuite(loadSuiteConfig(args.suite), { systems: args.systems, methods: args.methods, seeds: args.seeds, worlds: args.worlds });
+  const outDir = path.resolve(args.out ?? path.join("reproductions", "results", suite.name));
+  const progress = new Progress(`suite ${suite.name}`);
+  const controller = new AbortController();
+  const interrupt = () => {
+    progress.log("interrupted: stopping the workers (finished runs are kept; rerun the same command to resume)");
+    controller.abort();
+  };
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
+  let outcome;
+  try {
+    outcome = await runSuite(suite, { outDir, workers: args.workers, png: args.png, signal: controller.signal, onEvent: eventPrinter(progress, outDir, args.workers) });
+  } finally {
+    process.off("SIGINT", interrupt);
+    process.off("SIGTERM", interrupt);
+  }
+  console.log(outcome.text);
+  console.log("");
+  console.log(`results: ${outcome.resultsCsv}`);
+  console.log(`summary: ${outcome.summaryMd}`);
+  if (outcome.figures) console.log(`figures: ${outcome.figures.html}${outcome.figures.pngNotice ? ` (${outcome.figures.pngNotice})` : ` and ${outcome.figures.pngs.length} PNG files`}`);
+  if (args.json) {
+    printJsonLast({
+      suite: suite.name,
+      out: outcome.outDir,
+      results_csv: outcome.resultsCsv,
+      summary_md: outcome.summaryMd,
+      figures_html: outcome.figures?.html ?? null,
+      headline_gain: outcome.agg.headline.gain,
+      headline_ci95: outcome.agg.headline.ci,
+      gains: outcome.agg.gains,
+      cells: outcome.rows.length,
+      ran: outcome.ran.length,
+      failed: outcome.failed,
+      interrupted: outcome.interrupted,
+    });
+  }
+  if (outcome.interrupted) throw new Error(`interrupted: ${outcome.rows.filter((r) => r.status === "pending").length} runs pending; rerun the same command to resume them`);
+  if (outcome.failed > 0) throw new Error(`${outcome.failed} run(s) failed (status "error" in ${outcome.resultsCsv}); fix the cause and rerun the same command to retry them`);
+}

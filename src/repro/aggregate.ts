@@ -1,0 +1,147 @@
+import { bootstrapStatisticCi95, ci95, mean } from "../core/stats";
+import { createRng } from "../core/random";
+import { hasResult, type ResultRow } from "./results";
+import { UNOPTIMIZED_ID, type MethodRole } from "./roles";
+
+/**
+ * The numbers of a suite's summary, computed exactly as the protocol says: per system,
+ * gain = (Optimas − best baseline) / best baseline on the test metric averaged over runs, the
+ * headline is the mean of the per-system gains, and its 95% interval is a percentile bootstrap
+ * over (seed, world) units — all methods of a unit are resampled together, and the best baseline
+ * is chosen again in every resample.
+ */
+
+export interface MethodInfo {
+  id: string;
+  title: string;
+  role: MethodRole;
+  /** True for the unoptimized row derived from the runs' `test_before` (no such method in the suite). */
+  derived: boolean;
+}
+
+export interface CellStat {
+  mean: number | null;
+  /** Half-width of the 95% t interval over runs; 0 with one run. */
+  ci95: number;
+  /** Runs with a result, out of `expected`. */
+  n: number;
+  expected: number;
+  notApplicable: boolean;
+}
+
+export interface SystemGain {
+  system: string;
+  optimas: number | null;
+  bestBaseline: { method: string; mean: number } | null;
+  /** (Optimas − best baseline) / best baseline, a ratio (0.1192 = 11.92%); null when undefined. */
+  gain: number | null;
+  ci: [number, number] | null;
+  /** Whether this system enters the headline (a paper system with a defined gain). */
+  inHeadline: boolean;
+}
+
+export interface SuiteAggregate {
+  methods: MethodInfo[];
+  systems: string[];
+  /** (seed, world) units of the suite. */
+  units: { seed: number; world: number }[];
+  table: Record<string, Record<string, CellStat>>;
+  gains: SystemGain[];
+  headline: { gain: number | null; ci: [number, number] | null; systems: string[] };
+}
+
+export interface AggregateInput {
+  rows: readonly ResultRow[];
+  systems: readonly string[];
+  methods: readonly Omit<MethodInfo, "derived">[];
+  seeds: readonly number[];
+  worlds: readonly number[];
+  /** Systems that count toward the headline (the paper's five). */
+  paperSystems: ReadonlySet<string>;
+  /** Seeds the bootstrap stream; the same suite gives the same interval. */
+  bootstrapSeed: string;
+  resamples?: number;
+}
+
+const unitKey = (seed: number, world: number) => `${seed}/${world}`;
+
+/** Test means by system → method → unit, including the derived unoptimized row when needed. */
+function scoresOf(input: AggregateInput, methods: readonly MethodInfo[]): Map<string, Map<string, Map<string, number>>> {
+  const scores = new Map<string, Map<string, Map<string, number>>>();
+  for (const system of input.systems) scores.set(system, new Map(methods.map((m) => [m.id, new Map<string, number>()])));
+  const deriveUnoptimized = methods.some((m) => m.derived);
+  for (const row of input.rows) {
+    if (!hasResult(row)) continue;
+    const bySystem = scores.get(row.system);
+    const key = unitKey(row.seed, row.world);
+    bySystem?.get(row.method)?.set(key, row.test_mean);
+    // Every run scores the unoptimized system on the same test split first; take the first one per unit.
+    const unoptimized = bySystem?.get(UNOPTIMIZED_ID);
+    if (deriveUnoptimized && unoptimized && row.test_before !== null && !unoptimized.has(key)) unoptimized.set(key, row.test_before);
+  }
+  return scores;
+}
+
+/** Mean over the given units (with repeats, as a bootstrap draws them) of the units that have a value. */
+function meanOver(values: Map<string, number> | undefined, unitKeys: readonly string[]): number | null {
+  const xs = unitKeys.map((k) => values?.get(k)).filter((v): v is number => v !== undefined);
+  return xs.length > 0 ? mean(xs) : null;
+}
+
+function gainOver(bySystem: Map<string, Map<string, number>>, methods: readonly MethodInfo[], unitKeys: readonly string[]) {
+  const optimasId = methods.find((m) => m.role === "optimas")?.id;
+  const optimas = optimasId === undefined ? null : meanOver(bySystem.get(optimasId), unitKeys);
+  let best: { method: string; mean: number } | null = null;
+  for (const m of methods) {
+    if (m.role !== "baseline") continue;
+    const v = meanOver(bySystem.get(m.id), unitKeys);
+    if (v !== null && (best === null || v > best.mean)) best = { method: m.id, mean: v };
+  }
+  const gain = optimas !== null && best !== null && best.mean > 0 ? (optimas - best.mean) / best.mean : null;
+  return { optimas, best, gain };
+}
+
+export function aggregateSuite(input: AggregateInput): SuiteAggregate {
+  const methods: MethodInfo[] = input.methods.map((m) => ({ ...m, derived: false }));
+  if (!methods.some((m) => m.id === UNOPTIMIZED_ID)) {
+    methods.unshift({ id: UNOPTIMIZED_ID, title: "Unoptimized (test score before optimizing, from every run)", role: "baseline", derived: true });
+  }
+  const units = input.seeds.flatMap((seed) => input.worlds.map((world) => ({ seed, world })));
+  const allUnits = units.map((u) => unitKey(u.seed, u.world));
+  const scores = scoresOf(input, methods);
+
+  const table: SuiteAggregate["table"] = {};
+  for (const system of input.systems) {
+    table[system] = {};
+    for (const m of methods) {
+      const rows = input.rows.filter((r) => r.system === system && r.method === m.id);
+      const values = [...(scores.get(system)!.get(m.id)?.values() ?? [])];
+      table[system]![m.id] = {
+        mean: values.length > 0 ? mean(values) : null,
+        ci95: ci95(values),
+        n: values.length,
+        expected: allUnits.length,
+        notApplicable: !m.derived && rows.length > 0 && rows.every((r) => r.status === "n/a"),
+      };
+    }
+  }
+
+  const rngFor = (what: string) => createRng(`${input.bootstrapSeed}/${what}`);
+  const resamples = input.resamples ?? 2000;
+  const drawn = (idx: readonly number[]) => idx.map((i) => allUnits[i]!);
+  const gains: SystemGain[] = input.systems.map((system) => {
+    const bySystem = scores.get(system)!;
+    const point = gainOver(bySystem, methods, allUnits);
+    const ci =
+      point.gain === null || allUnits.length < 2
+        ? null
+        : bootstrapStatisticCi95(allUnits.length, (idx) => gainOver(bySystem, methods, drawn(idx)).gain ?? Number.NaN, rngFor(system), resamples);
+    return { system, optimas: point.optimas, bestBaseline: point.best, gain: point.gain, ci, inHeadline: point.gain !== null && input.paperSystems.has(system) };
+  });
+
+  const headlineSystems = gains.filter((g) => g.inHeadline).map((g) => g.system);
+  const headlineOver = (unitKeys: readonly string[]) => mean(headlineSystems.map((s) => gainOver(scores.get(s)!, methods, unitKeys).gain ?? Number.NaN));
+  const headlineGain = headlineSystems.length > 0 ? headlineOver(allUnits) : null;
+  const headlineCi = headlineGain === null || allUnits.length < 2 ? null : bootstrapStatisticCi95(allUnits.length, (idx) => headlineOver(drawn(idx)), rngFor("headline"), resamples);
+  return { methods, systems: [...input.systems], units, table, gains, headline: { gain: headlineGain, ci: headlineCi, systems: headlineSystems } };
+}

@@ -1,0 +1,140 @@
+import * as path from "node:path";
+import { mean, ci95 } from "../core/stats";
+import { renderPngs, writeHtml, type Figure } from "../display/plot";
+import type { SuiteAggregate } from "./aggregate";
+import type { PaperFigures } from "./paper";
+import { paperGain } from "./paper";
+import { hasResult, type ResultRow } from "./results";
+
+/** The suite's figures as Plotly data: one self-contained HTML page, and PNGs when chromium exists. */
+
+export interface NamedFigure {
+  name: string;
+  fig: Figure;
+}
+
+// Plotly's default colorway has 10 colours; suites have more methods than that.
+const COLORWAY = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#ad494a", "#637939", "#e7ba52"];
+const SYMBOLS = ["circle", "square", "diamond", "triangle-up", "cross", "x", "star", "triangle-down", "pentagon", "hexagon", "hourglass", "bowtie", "triangle-left", "triangle-right"];
+
+function layout(title: string, yTitle: string, xTitle?: string): Record<string, unknown> {
+  return {
+    title: { text: title },
+    colorway: COLORWAY,
+    yaxis: { title: { text: yTitle }, zeroline: true },
+    ...(xTitle ? { xaxis: { title: { text: xTitle } } } : {}),
+    barmode: "group",
+    legend: { orientation: "h", y: -0.2 },
+    margin: { t: 80 },
+  };
+}
+
+function scoresFigure(agg: SuiteAggregate): NamedFigure {
+  const data = agg.methods.map((m) => {
+    const stats = agg.systems.map((s) => agg.table[s]![m.id]!);
+    return {
+      type: "bar",
+      name: m.id,
+      x: agg.systems,
+      y: stats.map((c) => c.mean),
+      error_y: { type: "data", array: stats.map((c) => c.ci95), visible: true },
+    };
+  });
+  return { name: "scores", fig: { data, layout: layout("Test metric per system (mean ± 95% CI over seeds × worlds)", "test metric") } };
+}
+
+/** Test metric against global system runs spent, one point per run (sample efficiency). */
+function sampleEfficiencyFigure(system: string, rows: readonly ResultRow[], methods: readonly string[]): NamedFigure {
+  // Colour and symbol follow the method's place in the suite, so a method looks the same in every figure.
+  const data = methods.flatMap((m, i) => {
+    const runs = rows.filter((r) => r.system === system && r.method === m && hasResult(r) && r.system_runs !== null);
+    if (runs.length === 0) return [];
+    return [{
+      type: "scatter",
+      mode: "markers",
+      name: m,
+      x: runs.map((r) => r.system_runs),
+      y: runs.map((r) => r.test_mean),
+      text: runs.map((r) => `seed ${r.seed}, world ${r.world}`),
+      marker: { size: 11, color: COLORWAY[i % COLORWAY.length], symbol: SYMBOLS[i % SYMBOLS.length] },
+    }];
+  });
+  return { name: `sample-efficiency-${system}`, fig: { data, layout: layout(`${system}: test metric against system runs spent`, "test metric", "global system runs spent (optimization budget)") } };
+}
+
+/** LRF against the LLM judge on the same held-out pairs (the judge ablation's runs). */
+function lrfVsJudgeFigure(agg: SuiteAggregate, rows: readonly ResultRow[]): NamedFigure {
+  const withJudge = (s: string) => rows.filter((r) => r.system === s && r.judge_pair_accuracy !== null && r.lrf_pair_accuracy !== null);
+  const series = (name: string, pick: (r: ResultRow) => number) => ({
+    type: "bar",
+    name,
+    x: agg.systems,
+    y: agg.systems.map((s) => (withJudge(s).length > 0 ? mean(withJudge(s).map(pick)) : null)),
+    error_y: { type: "data", array: agg.systems.map((s) => ci95(withJudge(s).map(pick))), visible: true },
+  });
+  return {
+    name: "lrf-vs-judge",
+    fig: {
+      data: [series("LRF (learned local reward)", (r) => r.lrf_pair_accuracy!), series("LLM judge (judge ablation's local reward)", (r) => r.judge_pair_accuracy!)],
+      layout: { ...layout("Pair-ranking accuracy on held-out preference pairs", "pair accuracy (tie = 0.5)"), shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0.5, y1: 0.5, line: { dash: "dot", color: "gray" } }] },
+    },
+  };
+}
+
+function gainFigure(agg: SuiteAggregate, paper: PaperFigures): NamedFigure {
+  const pct = (v: number | null) => (v === null ? null : 100 * v);
+  const paperGains = agg.systems.map((s) => pct(paperGain(paper, s)));
+  const hline = (y: number, color: string) => ({ type: "line", xref: "paper", x0: 0, x1: 1, y0: y, y1: y, line: { dash: "dash", color } });
+  const shapes = [hline(paper.headline.averageImprovementPercent, "black")];
+  const annotations: Record<string, unknown>[] = [
+    { xref: "paper", x: 1, xanchor: "right", y: paper.headline.averageImprovementPercent, text: `paper average ${paper.headline.averageImprovementPercent}%`, showarrow: false, yshift: 10 },
+  ];
+  if (agg.headline.gain !== null) {
+    shapes.push(hline(100 * agg.headline.gain, "firebrick"));
+    annotations.push({ xref: "paper", x: 0, xanchor: "left", y: 100 * agg.headline.gain, text: `suite average ${(100 * agg.headline.gain).toFixed(2)}%`, showarrow: false, yshift: 10 });
+  }
+  const ticks = agg.systems.map((s, i) => (paperGains[i] === null ? `${s}<br>(paper: n/a)` : s));
+  return {
+    name: "gain-vs-paper",
+    fig: {
+      data: [
+        {
+          type: "bar",
+          name: "this suite: Optimas over the best baseline",
+          x: agg.systems,
+          y: agg.gains.map((g) => pct(g.gain)),
+          error_y: { type: "data", symmetric: false, array: agg.gains.map((g) => (g.ci && g.gain !== null ? 100 * (g.ci[1] - g.gain) : 0)), arrayminus: agg.gains.map((g) => (g.ci && g.gain !== null ? 100 * (g.gain - g.ci[0]) : 0)), visible: true },
+        },
+        { type: "bar", name: "paper (reproductions/paper.json)", x: agg.systems, y: paperGains },
+      ],
+      layout: { ...layout("Gain of Optimas over the best baseline, per system", "gain (%)"), xaxis: { tickvals: agg.systems, ticktext: ticks }, shapes, annotations },
+    },
+  };
+}
+
+/** Every figure of a suite; `backendNote` ("SimLM surrogate results, not the paper's numbers") subtitles each. */
+export function suiteFigures(agg: SuiteAggregate, rows: readonly ResultRow[], paper: PaperFigures, backendNote: string): NamedFigure[] {
+  const methods = agg.methods.map((m) => m.id);
+  const figures = [scoresFigure(agg), ...agg.systems.map((s) => sampleEfficiencyFigure(s, rows, methods)), lrfVsJudgeFigure(agg, rows), gainFigure(agg, paper)];
+  for (const { fig } of figures) {
+    const title = fig.layout!.title as { text: string };
+    title.text = `${title.text}<br><sub>${backendNote}</sub>`;
+  }
+  return figures;
+}
+
+export interface FiguresOutcome {
+  html: string;
+  pngs: string[];
+  /** Why PNGs are missing (chromium absent, or not asked for); null when they were written. */
+  pngNotice: string | null;
+}
+
+export async function writeFigures(dir: string, title: string, figures: readonly NamedFigure[], png: boolean): Promise<FiguresOutcome> {
+  // One page holds every figure, so the 4.8 MB Plotly bundle is inlined once.
+  const html = path.join(dir, "index.html");
+  writeHtml(html, title, figures.map((f) => f.fig));
+  if (!png) return { html, pngs: [], pngNotice: "PNG figures not rendered (--no-png)" };
+  const rendered = await renderPngs(figures.map((f) => ({ file: path.join(dir, `${f.name}.png`), fig: f.fig })));
+  return "skipped" in rendered ? { html, pngs: [], pngNotice: `PNG figures skipped: ${rendered.skipped}` } : { html, pngs: rendered.written, pngNotice: null };
+}

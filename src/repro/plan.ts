@@ -1,0 +1,65 @@
+import * as path from "node:path";
+import { RunDir } from "../core/run-dir";
+import { getSystem } from "../systems/registry";
+import { JUDGE_ACCURACY_FILE } from "./judge-accuracy";
+import { getMethod } from "./methods";
+import type { OptimizeJobSpec } from "./optimize-job";
+import { JUDGE_ABLATION_ID } from "./roles";
+import type { ResolvedSuite } from "./suite-config";
+
+/** One (system, method, seed, world) cell of a suite and where its run directory lives. */
+export interface RunCell {
+  system: string;
+  method: string;
+  seed: number;
+  world: number;
+  /** null when the method applies to the system; otherwise why not (an "n/a" row, never run). */
+  notApplicable: string | null;
+  dir: string;
+}
+
+export function cellLabel(cell: Pick<RunCell, "system" | "method" | "seed" | "world">): string {
+  return `${cell.system} / ${cell.method} s${cell.seed} w${cell.world}`;
+}
+
+/** Cells in table order: systems, then methods, then seeds, then worlds. */
+export function planSuite(suite: ResolvedSuite, outDir: string): RunCell[] {
+  const cells: RunCell[] = [];
+  for (const system of suite.systems) {
+    // Building a system is cheap (no data is loaded); it tells which methods apply.
+    const built = getSystem(system).build();
+    for (const method of suite.methods) {
+      const notApplicable = getMethod(method).notApplicable(built);
+      for (const seed of suite.seeds) {
+        for (const world of suite.worlds) {
+          cells.push({ system, method, seed, world, notApplicable, dir: path.resolve(outDir, "runs", system, `${method}-s${seed}-w${world}`) });
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+export function jobSpec(suite: ResolvedSuite, cell: RunCell): OptimizeJobSpec {
+  return {
+    system: cell.system,
+    method: cell.method,
+    preset: suite.preset,
+    world: cell.world,
+    seed: cell.seed,
+    backend: suite.backend,
+    ...(suite.model !== undefined ? { model: suite.model } : {}),
+    testRepeats: suite.testRepeats,
+  };
+}
+
+/** Whether the judge's pair accuracy belongs to this cell's run (see judge-accuracy.ts). */
+export function needsJudgeAccuracy(cell: Pick<RunCell, "method">): boolean {
+  return cell.method === JUDGE_ABLATION_ID;
+}
+
+/** A run is done when its result.json exists (and, for the judge ablation, the judge's accuracy). */
+export function isComplete(cell: RunCell): boolean {
+  const dir = new RunDir(cell.dir);
+  return dir.exists("result.json") && (!needsJudgeAccuracy(cell) || dir.exists(JUDGE_ACCURACY_FILE));
+}

@@ -1,0 +1,97 @@
+import * as path from "node:path";
+import Papa from "papaparse";
+import { RunDir } from "../core/run-dir";
+import { JUDGE_ACCURACY_FILE, type JudgeAccuracy } from "./judge-accuracy";
+import type { OptimizeSummary } from "./optimize-job";
+import type { RunCell } from "./plan";
+
+/** One row of results.csv: a (system, method, seed, world) cell as its run directory records it. */
+
+export type RunStatus = "finished" | "stopped" | "budget" | "n/a" | "error" | "pending";
+
+export interface ResultRow {
+  system: string;
+  method: string;
+  seed: number;
+  world: number;
+  status: RunStatus | string;
+  test_mean: number | null;
+  test_std: number | null;
+  test_before: number | null;
+  val_before: number | null;
+  val_after: number | null;
+  system_runs: number | null;
+  llm_calls: number | null;
+  tokens: number | null;
+  cost_usd: number | null;
+  lrf_pair_accuracy: number | null;
+  judge_pair_accuracy: number | null;
+  iterations: number | null;
+  accepted: number | null;
+  wall_s: number | null;
+  backend: string | null;
+  tf_backend: string | null;
+  run_dir: string;
+  note: string;
+}
+
+export const RESULT_COLUMNS: readonly (keyof ResultRow)[] = [
+  "system", "method", "seed", "world", "status", "test_mean", "test_std", "test_before", "val_before", "val_after",
+  "system_runs", "llm_calls", "tokens", "cost_usd", "lrf_pair_accuracy", "judge_pair_accuracy", "iterations", "accepted",
+  "wall_s", "backend", "tf_backend", "run_dir", "note",
+];
+
+/** Columns that differ between two runs of the same suite (machine load); everything else must not. */
+export const WALL_TIME_COLUMNS: readonly (keyof ResultRow)[] = ["wall_s"];
+
+/** Written into a run directory whose run failed; the next suite run retries it. */
+export const ERROR_FILE = "error.json";
+
+/** Rows that hold a result (finished, stopped by a STOP file, or out of budget). */
+export function hasResult(row: ResultRow): row is ResultRow & { test_mean: number } {
+  return row.test_mean !== null;
+}
+
+export function readResultRow(cell: RunCell, outDir: string): ResultRow {
+  const dir = new RunDir(cell.dir);
+  const empty: ResultRow = {
+    system: cell.system, method: cell.method, seed: cell.seed, world: cell.world, status: "pending",
+    test_mean: null, test_std: null, test_before: null, val_before: null, val_after: null,
+    system_runs: null, llm_calls: null, tokens: null, cost_usd: null, lrf_pair_accuracy: null, judge_pair_accuracy: null,
+    iterations: null, accepted: null, wall_s: null, backend: null, tf_backend: null,
+    // Relative, so results.csv is the same on every machine.
+    run_dir: path.relative(outDir, cell.dir).split(path.sep).join("/"),
+    note: "",
+  };
+  if (cell.notApplicable) return { ...empty, status: "n/a", run_dir: "", note: cell.notApplicable };
+  if (dir.exists(ERROR_FILE)) return { ...empty, status: "error", note: dir.read<{ error: string }>(ERROR_FILE, "run error").error };
+  if (!dir.exists("result.json")) {
+    return { ...empty, note: dir.exists("checkpoint.json") ? "interrupted; resumes from its checkpoint" : "not started" };
+  }
+  const r = dir.read<OptimizeSummary>("result.json", "run result");
+  const judge = dir.exists(JUDGE_ACCURACY_FILE) ? dir.read<JudgeAccuracy>(JUDGE_ACCURACY_FILE, "judge pair accuracy") : undefined;
+  return {
+    ...empty,
+    status: r.status,
+    test_mean: r.test_after,
+    test_std: r.test_std_after,
+    test_before: r.test_before,
+    val_before: r.val_before,
+    val_after: r.val_after,
+    system_runs: r.system_runs,
+    llm_calls: r.llm_calls,
+    tokens: r.tokens,
+    cost_usd: r.cost_usd,
+    lrf_pair_accuracy: r.lrf_pair_accuracy,
+    judge_pair_accuracy: judge?.accuracy ?? null,
+    iterations: r.iterations,
+    accepted: r.accepted,
+    wall_s: typeof r.wall_s === "number" ? r.wall_s : null,
+    backend: r.backend,
+    tf_backend: typeof r.tf_backend === "string" ? r.tf_backend : null,
+  };
+}
+
+export function resultsCsv(rows: readonly ResultRow[]): string {
+  return `${Papa.unparse({ fields: [...RESULT_COLUMNS], data: rows.map((r) => RESULT_COLUMNS.map((c) => r[c])) }, { newline: "\n" })}\n`;
+}

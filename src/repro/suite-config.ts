@@ -1,0 +1,120 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Preset } from "../core/method";
+import { readJson } from "../core/files";
+import { availableSystems } from "../systems/registry";
+import { METHODS } from "./methods";
+import type { BackendKind } from "./runtime";
+
+/**
+ * A reproduction suite: which systems, methods, seeds and SimLM worlds to cross, at which preset.
+ * Shipped suites live in reproductions/suites/<name>.json.
+ */
+export interface SuiteConfig {
+  name: string;
+  description: string;
+  /** "all" = every system available in this checkout, at run time. */
+  systems: "all" | string[];
+  /** "all" = every method of the registry, at run time. */
+  methods: "all" | string[];
+  seeds: number[];
+  worlds: number[];
+  preset: Preset;
+  /** Passes over the test split after optimizing (std over repeats). */
+  testRepeats: number;
+  backend: BackendKind;
+  /** Model for every LLM component (real endpoints); default: each system's own. */
+  model?: string;
+}
+
+/** A suite with every list made explicit: what a run of it crosses. */
+export interface ResolvedSuite extends Omit<SuiteConfig, "systems" | "methods"> {
+  systems: string[];
+  methods: string[];
+}
+
+export interface SuiteOverrides {
+  systems?: string[];
+  methods?: string[];
+  seeds?: number[];
+  worlds?: number[];
+}
+
+/** reproductions/ of this package, wherever the command runs from. */
+export const REPRODUCTIONS_DIR = path.resolve(__dirname, "..", "..", "reproductions");
+
+export function suiteFile(nameOrFile: string): string {
+  return nameOrFile.endsWith(".json") ? path.resolve(nameOrFile) : path.join(REPRODUCTIONS_DIR, "suites", `${nameOrFile}.json`);
+}
+
+function fail(file: string, field: string, problem: string): never {
+  throw new Error(`${file}: field "${field}" ${problem}`);
+}
+
+function intList(file: string, field: string, value: unknown): number[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => Number.isInteger(v) && v >= 0)) fail(file, field, "must be a non-empty list of integers ≥ 0");
+  if (new Set(value).size !== value.length) fail(file, field, "lists a value twice");
+  return value as number[];
+}
+
+function idList(file: string, field: string, value: unknown): "all" | string[] {
+  if (value === "all") return "all";
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === "string" && v.length > 0)) fail(file, field, `must be "all" or a non-empty list of ids`);
+  return value as string[];
+}
+
+/** Checks a parsed suite file field by field; `file` names it in errors. */
+export function parseSuiteConfig(raw: unknown, file: string): SuiteConfig {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`${file}: a suite must be a JSON object`);
+  const r = raw as Record<string, unknown>;
+  const known = ["name", "description", "systems", "methods", "seeds", "worlds", "preset", "testRepeats", "backend", "model"];
+  for (const key of Object.keys(r)) if (!known.includes(key)) fail(file, key, `is not a suite field (known: ${known.join(", ")})`);
+  if (typeof r.name !== "string" || !/^[a-z0-9][a-z0-9_-]*$/.test(r.name)) fail(file, "name", "must be a lower-case id (letters, digits, - and _)");
+  if (r.preset !== "quick" && r.preset !== "paper") fail(file, "preset", `must be "quick" or "paper"`);
+  const backend = r.backend ?? "simlm";
+  if (backend !== "simlm" && backend !== "openai") fail(file, "backend", `must be "simlm" or "openai"`);
+  const testRepeats = r.testRepeats ?? 1;
+  if (!Number.isInteger(testRepeats) || (testRepeats as number) < 1) fail(file, "testRepeats", "must be an integer ≥ 1");
+  if (r.model !== undefined && typeof r.model !== "string") fail(file, "model", "must be a model name");
+  return {
+    name: r.name,
+    description: typeof r.description === "string" ? r.description : "",
+    systems: idList(file, "systems", r.systems),
+    methods: idList(file, "methods", r.methods),
+    seeds: intList(file, "seeds", r.seeds),
+    worlds: intList(file, "worlds", r.worlds),
+    preset: r.preset,
+    testRepeats: testRepeats as number,
+    backend,
+    ...(r.model !== undefined ? { model: r.model as string } : {}),
+  };
+}
+
+export function loadSuiteConfig(nameOrFile: string): SuiteConfig {
+  const file = suiteFile(nameOrFile);
+  if (!fs.existsSync(file)) {
+    const shipped = fs.readdirSync(path.join(REPRODUCTIONS_DIR, "suites")).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5));
+    throw new Error(`${file}: no such suite (shipped suites: ${shipped.join(", ")}; or pass a path to a suite .json file)`);
+  }
+  return parseSuiteConfig(readJson<unknown>(file, "suite config"), file);
+}
+
+function checkIds(kind: string, ids: readonly string[], known: readonly string[], where: string): string[] {
+  for (const id of ids) if (!known.includes(id)) throw new Error(`${where}: unknown ${kind} "${id}" (available: ${known.join(", ")})`);
+  return [...new Set(ids)];
+}
+
+/** Makes every list explicit (command-line lists replace the suite's) and checks every id. */
+export function resolveSuite(config: SuiteConfig, overrides: SuiteOverrides = {}, where = `suite "${config.name}"`): ResolvedSuite {
+  const systems = availableSystems() as string[];
+  const methods = METHODS.map((m) => m.id);
+  const pick = (kind: string, cli: string[] | undefined, own: "all" | string[], known: string[], flag: string) =>
+    cli ? checkIds(kind, cli, known, flag) : checkIds(kind, own === "all" ? known : own, known, where);
+  return {
+    ...config,
+    systems: pick("system", overrides.systems, config.systems, systems, "--systems"),
+    methods: pick("method", overrides.methods, config.methods, methods, "--methods"),
+    seeds: overrides.seeds ?? config.seeds,
+    worlds: overrides.worlds ?? config.worlds,
+  };
+}

@@ -1,0 +1,104 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { writeFileAtomic, writeJsonAtomic } from "../core/files";
+import { RunDir } from "../core/run-dir";
+import { aggregateSuite, type SuiteAggregate } from "./aggregate";
+import { suiteFigures, writeFigures, type FiguresOutcome } from "./figures";
+import { getMethod } from "./methods";
+import { loadPaperFigures } from "./paper";
+import { cellLabel, isComplete, jobSpec, needsJudgeAccuracy, planSuite, type RunCell } from "./plan";
+import { runPool } from "./pool";
+import { ERROR_FILE, readResultRow, resultsCsv, type ResultRow } from "./results";
+import { methodRole } from "./roles";
+import { backendNote, summaryMarkdown, terminalSummary } from "./summary";
+import type { ResolvedSuite } from "./suite-config";
+import type { WorkerJob } from "./worker-protocol";
+
+/**
+ * Runs a suite: every unfinished (system, method, seed, world) cell on worker processes, then
+ * results.csv, summary.md and figures/ from the run directories. Cells whose run directory holds
+ * a result are not run again; an interrupted run resumes from its checkpoint.
+ */
+
+export interface SuiteRunOptions {
+  /** reproductions/results/<suite> by default (the command decides). */
+  outDir: string;
+  workers: number;
+  /** Render PNG figures (needs chromium); HTML is always written. */
+  png: boolean;
+  /** Aborting kills the workers; finished runs stay, the rest resume next time. */
+  signal?: AbortSignal;
+  onEvent?: (event: SuiteEvent) => void;
+}
+
+export type SuiteEvent =
+  | { kind: "plan"; cells: number; toRun: number; alreadyDone: number; notApplicable: number }
+  | { kind: "run"; cell: RunCell; row: ResultRow; error: string | null; wallS: number; done: number; toRun: number };
+
+export interface SuiteOutcome {
+  outDir: string;
+  resultsCsv: string;
+  summaryMd: string;
+  figures: FiguresOutcome | null;
+  rows: ResultRow[];
+  agg: SuiteAggregate;
+  /** Cells run in this call (labels), in the order they finished. */
+  ran: string[];
+  failed: number;
+  interrupted: boolean;
+  /** The short summary for a terminal. */
+  text: string;
+}
+
+export async function runSuite(suite: ResolvedSuite, options: SuiteRunOptions): Promise<SuiteOutcome> {
+  const outDir = path.resolve(options.outDir);
+  fs.mkdirSync(outDir, { recursive: true });
+  writeJsonAtomic(path.join(outDir, "suite.json"), suite);
+  const paper = loadPaperFigures();
+  const cells = planSuite(suite, outDir);
+  const pending = cells.filter((c) => c.notApplicable === null && !isComplete(c));
+  const emit = options.onEvent ?? (() => undefined);
+  emit({ kind: "plan", cells: cells.length, toRun: pending.length, alreadyDone: cells.filter((c) => c.notApplicable === null).length - pending.length, notApplicable: cells.filter((c) => c.notApplicable !== null).length });
+
+  const byKey = new Map(pending.map((c) => [cellLabel(c), c]));
+  const jobs: WorkerJob[] = pending.map((c) => {
+    fs.rmSync(path.join(c.dir, ERROR_FILE), { force: true });
+    return { key: cellLabel(c), spec: jobSpec(suite, c), dir: c.dir, resultExists: new RunDir(c.dir).exists("result.json"), judgeAccuracy: needsJudgeAccuracy(c) };
+  });
+  const ran: string[] = [];
+  let failed = 0;
+  await runPool(jobs, {
+    workers: options.workers,
+    signal: options.signal,
+    onReply: (job, reply, wallS) => {
+      const cell = byKey.get(job.key)!;
+      const error = reply.kind === "failed" ? reply.error : null;
+      if (error !== null) {
+        failed++;
+        new RunDir(cell.dir).write(ERROR_FILE, { error });
+      }
+      ran.push(job.key);
+      emit({ kind: "run", cell, row: readResultRow(cell, outDir), error, wallS, done: ran.length, toRun: jobs.length });
+    },
+  });
+  const interrupted = options.signal?.aborted === true && cells.some((c) => c.notApplicable === null && !isComplete(c));
+
+  const rows = cells.map((c) => readResultRow(c, outDir));
+  const resultsFile = path.join(outDir, "results.csv");
+  writeFileAtomic(resultsFile, resultsCsv(rows));
+  const methods = suite.methods.map(getMethod);
+  const agg = aggregateSuite({
+    rows,
+    systems: suite.systems,
+    methods: methods.map((m) => ({ id: m.id, title: m.title, role: methodRole(m) })),
+    seeds: suite.seeds,
+    worlds: suite.worlds,
+    paperSystems: new Set(Object.keys(paper.systems)),
+    bootstrapSeed: `suite/${suite.name}`,
+  });
+  const figures = interrupted ? null : await writeFigures(path.join(outDir, "figures"), `Suite "${suite.name}"`, suiteFigures(agg, rows, paper, backendNote(suite)), options.png);
+  const summaryInput = { suite, agg, rows, paper, sources: Object.fromEntries(methods.map((m) => [m.id, m.source])), figures, interrupted };
+  const summaryFile = path.join(outDir, "summary.md");
+  writeFileAtomic(summaryFile, summaryMarkdown(summaryInput));
+  return { outDir, resultsCsv: resultsFile, summaryMd: summaryFile, figures, rows, agg, ran, failed, interrupted, text: terminalSummary(summaryInput) };
+}

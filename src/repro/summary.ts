@@ -1,0 +1,202 @@
+import { mean } from "../core/stats";
+import { markdownTable, textTable, type Row } from "../display/table";
+import { SIMLM_VERSION } from "../lm/sim/simlm";
+import { getSystem } from "../systems/registry";
+import type { CellStat, SuiteAggregate } from "./aggregate";
+import type { FiguresOutcome } from "./figures";
+import { paperGain, type PaperFigures } from "./paper";
+import { needsJudgeAccuracy } from "./plan";
+import { hasResult, type ResultRow } from "./results";
+import type { ResolvedSuite } from "./suite-config";
+
+/** summary.md of a suite, and the short version the command prints. */
+
+export interface SummaryInput {
+  suite: ResolvedSuite;
+  agg: SuiteAggregate;
+  rows: readonly ResultRow[];
+  paper: PaperFigures;
+  /** id → source line of each method (from the registry). */
+  sources: Record<string, string>;
+  figures: FiguresOutcome | null;
+  /** The suite was interrupted: some runs are still pending. */
+  interrupted: boolean;
+}
+
+/** The line every summary and figure carries about where the numbers come from. */
+export function backendLine(suite: ResolvedSuite, rows: readonly ResultRow[]): string {
+  if (suite.backend === "simlm") return `SimLM ${SIMLM_VERSION}, a seeded surrogate model (not a language model); worlds ${suite.worlds.join(", ")}`;
+  const labels = [...new Set(rows.map((r) => r.backend).filter((b): b is string => b !== null))];
+  return labels.length > 0 ? labels.join("; ") : `OpenAI-compatible endpoint${suite.model ? `, model ${suite.model}` : ""}`;
+}
+
+export function backendNote(suite: ResolvedSuite): string {
+  return suite.backend === "simlm" ? `SimLM ${SIMLM_VERSION} surrogate results (worlds ${suite.worlds.join(", ")}), not the paper's numbers` : "real endpoint results";
+}
+
+const fixed = (v: number | null | undefined, digits = 4) => (v === null || v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(digits));
+const percent = (v: number | null) => (v === null || !Number.isFinite(v) ? "n/a" : `${v >= 0 ? "+" : ""}${(100 * v).toFixed(2)}%`);
+const interval = (ci: [number, number] | null) => (ci === null ? "n/a" : `[${percent(ci[0])}, ${percent(ci[1])}]`);
+
+function cellText(c: CellStat): string {
+  if (c.notApplicable) return "n/a";
+  if (c.mean === null) return "pending";
+  const runs = c.n < c.expected ? ` (${c.n}/${c.expected} runs)` : "";
+  return c.n > 1 ? `${fixed(c.mean)} ± ${fixed(c.ci95)}${runs}` : `${fixed(c.mean)}${runs}`;
+}
+
+function systemHeader(system: string): string {
+  return `${system} (${getSystem(system).metric})`;
+}
+
+function scoreRows(agg: SuiteAggregate): Row[] {
+  return agg.methods.map((m) => ({
+    method: m.id,
+    role: m.derived ? "baseline (derived)" : m.role,
+    ...Object.fromEntries(agg.systems.map((s) => [systemHeader(s), cellText(agg.table[s]![m.id]!)])),
+  }));
+}
+
+function gainRows(agg: SuiteAggregate, paper: PaperFigures): Row[] {
+  return agg.gains.map((g) => ({
+    system: g.system,
+    Optimas: fixed(g.optimas),
+    "best baseline": g.bestBaseline ? `${g.bestBaseline.method} ${fixed(g.bestBaseline.mean)}` : "n/a",
+    gain: percent(g.gain),
+    "95% bootstrap CI": interval(g.ci),
+    "in average": g.inHeadline ? "yes" : paper.systems[g.system] ? "no (gain undefined)" : "no (not a paper system)",
+    "paper gain": percent(paperGain(paper, g.system)),
+  }));
+}
+
+function headlineLine(agg: SuiteAggregate, paper: PaperFigures): string {
+  const p = `the paper reports **${paper.headline.averageImprovementPercent}%** (${paper.headline.source})`;
+  if (agg.headline.gain === null) {
+    return `Average gain over the paper's systems: **n/a** — no system of the paper with a defined gain is in this suite (the toy system is a teaching system, not one of the paper's five); ${p}.`;
+  }
+  const ci = agg.headline.ci ? `95% bootstrap CI ${interval(agg.headline.ci)} over ${agg.units.length} (seed, world) units` : `no interval: ${agg.units.length} (seed, world) unit`;
+  return `Average gain over the paper's systems (${agg.headline.systems.join(", ")}): **${percent(agg.headline.gain)}** (${ci}); ${p}.`;
+}
+
+function statusLine(rows: readonly ResultRow[]): string {
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  return `${rows.length} cells: ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}`;
+}
+
+function budgetRows(agg: SuiteAggregate, rows: readonly ResultRow[], surrogate: boolean): Row[] {
+  return agg.methods
+    .filter((m) => !m.derived)
+    .map((m) => {
+      const done = rows.filter((r) => r.method === m.id && hasResult(r));
+      const avg = (pick: (r: ResultRow) => number | null) => {
+        const xs = done.map(pick).filter((v): v is number => v !== null);
+        return xs.length > 0 ? mean(xs) : null;
+      };
+      return {
+        method: m.id,
+        runs: done.length,
+        "system runs": fixed(avg((r) => r.system_runs), 0),
+        "LLM calls": fixed(avg((r) => r.llm_calls), 0),
+        tokens: fixed(avg((r) => r.tokens), 0),
+        [surrogate ? "cost (USD, SimLM's price list)" : "cost (USD)"]: fixed(avg((r) => r.cost_usd), 4),
+        "wall time (s)": fixed(avg((r) => r.wall_s), 1),
+      };
+    });
+}
+
+function lrfJudgeRows(agg: SuiteAggregate, rows: readonly ResultRow[]): Row[] {
+  return agg.systems.flatMap((s) => {
+    const runs = rows.filter((r) => r.system === s && needsJudgeAccuracy(r) && hasResult(r));
+    if (runs.length === 0) return [];
+    const avg = (xs: (number | null)[]) => {
+      const known = xs.filter((x): x is number => x !== null);
+      return known.length > 0 ? mean(known) : null;
+    };
+    const lrf = avg(runs.map((r) => r.lrf_pair_accuracy));
+    const judge = avg(runs.map((r) => r.judge_pair_accuracy));
+    return [{ system: s, runs: runs.length, LRF: fixed(lrf), "LLM judge": judge === null ? "n/a (no held-out pairs)" : fixed(judge) }];
+  });
+}
+
+function paperRows(paper: PaperFigures): Row[] {
+  const systems = Object.keys(paper.systems);
+  return paper.methods.map((m) => ({ method: m, ...Object.fromEntries(systems.map((s) => [`${s} (${paper.systems[s]!.metric})`, fixed(paper.systems[s]!.values[m] ?? null, 2)])) }));
+}
+
+export function summaryMarkdown(input: SummaryInput): string {
+  const { suite, agg, rows, paper, figures } = input;
+  const surrogate = suite.backend === "simlm";
+  const lines: string[] = [];
+  lines.push(`# Reproduction suite "${suite.name}"${surrogate ? ": SimLM surrogate results" : ""}`, "");
+  if (surrogate) {
+    lines.push(
+      `> **Surrogate results, not the paper's numbers.** Every score here comes from SimLM ${SIMLM_VERSION}, a seeded simulation of`,
+      "> LLM behaviour, not a language model. The suite reproduces the paper's comparison protocol (systems, methods, equal",
+      "> budgets, the gain formula) on that surrogate. The paper's own figures are in the last table, as reproductions/paper.json holds them.",
+      "",
+    );
+  }
+  if (input.interrupted) lines.push("> **Interrupted:** some runs are still pending; rerun the same command to finish them.", "");
+  lines.push(
+    `- Backend: ${backendLine(suite, rows)}`,
+    `- Suite: preset \`${suite.preset}\`; seeds ${suite.seeds.join(", ")}; worlds ${suite.worlds.join(", ")} (${agg.units.length} (seed, world) units); test repeats ${suite.testRepeats}`,
+    `- Runs: ${statusLine(rows)}`,
+    `- TensorFlow.js backend of the reward models: ${[...new Set(rows.map((r) => r.tf_backend).filter((b) => b !== null))].join(", ") || "n/a"}`,
+    "",
+    "## Test metric (mean ± 95% CI over seeds × worlds)",
+    "",
+    markdownTable(scoreRows(agg)),
+    "",
+    "## Gain of Optimas over the best baseline",
+    "",
+    "gain = (Optimas − best baseline) / best baseline, on the test metric averaged over runs; baselines are every method except",
+    "Optimas and its ablations (the unoptimized system counts). The average is the mean of the per-system gains over the paper's",
+    "systems; its interval resamples (seed, world) units with every method together and picks the best baseline again each time.",
+    "",
+    markdownTable(gainRows(agg, paper)),
+    "",
+    headlineLine(agg, paper),
+    "",
+    "## Budget spent (mean per run with a result)",
+    "",
+    markdownTable(budgetRows(agg, rows, surrogate)),
+    "",
+    "## LRF pair accuracy against the LLM judge",
+    "",
+  );
+  const judge = lrfJudgeRows(agg, rows);
+  lines.push(
+    judge.length > 0
+      ? "On the held-out preference pairs of each judge-ablation run: its learned LRF against the LLM judge (`judge.score`) that the ablation optimizes (a tie counts 0.5)."
+      : "No judge-ablation run with held-out pairs in this suite.",
+    "",
+  );
+  if (judge.length > 0) lines.push(markdownTable(judge), "");
+  lines.push("## The paper's figures (reproductions/paper.json)", "", `${paper.note}`, "", markdownTable(paperRows(paper)), "");
+  lines.push(...Object.entries(paper.systems).map(([s, v]) => `- ${s}: ${v.source}`), `- headline: ${paper.headline.averageImprovementPercent}% — ${paper.headline.source}`, "");
+  lines.push("## Figures", "");
+  if (figures) {
+    lines.push("- `figures/index.html`: every figure on one self-contained page (no network needed)");
+    if (figures.pngs.length > 0) lines.push(...figures.pngs.map((f) => `- \`figures/${f.split(/[\\/]/).pop()}\``));
+    if (figures.pngNotice) lines.push(`- ${figures.pngNotice}`);
+  } else lines.push("- not drawn (the suite was interrupted)");
+  lines.push("", "## Methods", "", markdownTable(agg.methods.map((m) => ({ id: m.id, role: m.role, title: m.title, source: input.sources[m.id] ?? "derived from every run's test_before" }))), "");
+  lines.push("Per-run numbers: `results.csv`; run directories (config, checkpoints, reward models): `runs/`.", "");
+  return lines.join("\n");
+}
+
+/** What `optimas reproduce` prints when the suite ends. */
+export function terminalSummary(input: SummaryInput): string {
+  const { suite, agg, rows, paper } = input;
+  return [
+    `Suite "${suite.name}": ${backendNote(suite)}`,
+    `Backend: ${backendLine(suite, rows)}`,
+    "",
+    textTable(scoreRows(agg)),
+    "",
+    textTable(gainRows(agg, paper)),
+    "",
+    headlineLine(agg, paper).replace(/\*\*/g, ""),
+  ].join("\n");
+}

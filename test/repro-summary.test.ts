@@ -1,0 +1,177 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { aggregateSuite, type AggregateInput } from "../src/repro/aggregate";
+import { loadPaperFigures, paperGain, parsePaperFigures, PAPER_FILE } from "../src/repro/paper";
+import { RESULT_COLUMNS, resultsCsv, type ResultRow } from "../src/repro/results";
+import { methodRole } from "../src/repro/roles";
+import { loadSuiteConfig, parseSuiteConfig, resolveSuite } from "../src/repro/suite-config";
+import { summaryMarkdown } from "../src/repro/summary";
+import { METHODS } from "../src/repro/methods";
+import { availableSystems } from "../src/systems/registry";
+import { bootstrapCi95, bootstrapStatisticCi95, mean } from "../src/core/stats";
+import { createRng } from "../src/core/random";
+import Papa from "papaparse";
+
+function row(system: string, method: string, seed: number, world: number, test: number | null, testBefore = 0.3, status = "finished"): ResultRow {
+  return {
+    system, method, seed, world, status, test_mean: test, test_std: test === null ? null : 0, test_before: test === null ? null : testBefore,
+    val_before: null, val_after: null, system_runs: 100, llm_calls: 200, tokens: 1000, cost_usd: 0.01, lrf_pair_accuracy: null,
+    judge_pair_accuracy: null, iterations: 1, accepted: 0, wall_s: 1, backend: "simlm@1, world 0", tf_backend: "wasm", run_dir: `runs/${system}/${method}`, note: "",
+  };
+}
+
+const METHOD_INFOS = [
+  { id: "optimas", title: "Optimas", role: "optimas" as const },
+  { id: "optimas-no-gate", title: "ablation", role: "ablation" as const },
+  { id: "textgrad", title: "TextGrad", role: "baseline" as const },
+];
+
+function input(rows: ResultRow[], overrides: Partial<AggregateInput> = {}): AggregateInput {
+  return { rows, systems: ["amazon", "pubmedqa", "toy"], methods: METHOD_INFOS, seeds: [0], worlds: [0, 1], paperSystems: new Set(["amazon", "pubmedqa"]), bootstrapSeed: "test", ...overrides };
+}
+
+// amazon: Optimas 0.6 / 0.7 over the two units, TextGrad 0.5, the ablation scores higher than Optimas but is no baseline.
+// pubmedqa: Optimas 0.44, TextGrad 0.4. toy: not a paper system.
+const ROWS = [
+  row("amazon", "optimas", 0, 0, 0.6), row("amazon", "optimas", 0, 1, 0.7),
+  row("amazon", "optimas-no-gate", 0, 0, 0.9), row("amazon", "optimas-no-gate", 0, 1, 0.9),
+  row("amazon", "textgrad", 0, 0, 0.5), row("amazon", "textgrad", 0, 1, 0.5),
+  row("pubmedqa", "optimas", 0, 0, 0.44), row("pubmedqa", "optimas", 0, 1, 0.44),
+  row("pubmedqa", "optimas-no-gate", 0, 0, 0.1), row("pubmedqa", "optimas-no-gate", 0, 1, 0.1),
+  row("pubmedqa", "textgrad", 0, 0, 0.4), row("pubmedqa", "textgrad", 0, 1, 0.4),
+  row("toy", "optimas", 0, 0, 0.9, 0.1), row("toy", "optimas", 0, 1, 0.9, 0.1),
+  row("toy", "optimas-no-gate", 0, 0, null, 0, "n/a"), row("toy", "optimas-no-gate", 0, 1, null, 0, "n/a"),
+  row("toy", "textgrad", 0, 0, null, 0, "pending"), row("toy", "textgrad", 0, 1, null, 0, "pending"),
+];
+
+test("gain is (Optimas − best baseline) / best baseline on run means; ablations are never the baseline", () => {
+  const agg = aggregateSuite(input(ROWS));
+  const amazon = agg.gains.find((g) => g.system === "amazon")!;
+  assert.equal(amazon.bestBaseline!.method, "textgrad");
+  assert.ok(Math.abs(amazon.optimas! - 0.65) < 1e-12);
+  assert.ok(Math.abs(amazon.gain! - 0.3) < 1e-12);
+  const pubmed = agg.gains.find((g) => g.system === "pubmedqa")!;
+  assert.ok(Math.abs(pubmed.gain! - 0.1) < 1e-12);
+  // toy: the only baseline with results is the unoptimized system derived from test_before (0.1).
+  const toy = agg.gains.find((g) => g.system === "toy")!;
+  assert.equal(toy.bestBaseline!.method, "unoptimized");
+  assert.ok(Math.abs(toy.gain! - 8) < 1e-12);
+  assert.equal(toy.inHeadline, false, "toy is not one of the paper's systems");
+  // Headline: mean of the paper systems' gains only.
+  assert.deepEqual(agg.headline.systems, ["amazon", "pubmedqa"]);
+  assert.ok(Math.abs(agg.headline.gain! - 0.2) < 1e-12);
+});
+
+test("the headline interval resamples (seed, world) units and re-picks the best baseline each time", () => {
+  const agg = aggregateSuite(input(ROWS));
+  // Two units: a resample holds unit 0 twice (p=1/4), both (1/2) or unit 1 twice (1/4), so
+  // amazon's gain is 0.2, 0.3 or 0.4 and the headline 0.15, 0.2 or 0.25.
+  const [lo, hi] = agg.headline.ci!;
+  assert.ok(Math.abs(lo - 0.15) < 1e-12 && Math.abs(hi - 0.25) < 1e-12, `got [${lo}, ${hi}]`);
+  assert.deepEqual(aggregateSuite(input(ROWS)).headline, agg.headline, "same seed, same interval");
+  assert.equal(aggregateSuite(input(ROWS.filter((r) => r.world === 0), { worlds: [0] })).headline.ci, null, "one unit gives no interval");
+});
+
+test("the unoptimized row is derived from test_before only when no method is called unoptimized", () => {
+  const derived = aggregateSuite(input(ROWS));
+  assert.equal(derived.methods[0]!.id, "unoptimized");
+  assert.equal(derived.methods[0]!.derived, true);
+  assert.ok(Math.abs(derived.table.amazon!.unoptimized!.mean! - 0.3) < 1e-12);
+  const withMethod = [...ROWS, row("amazon", "unoptimized", 0, 0, 0.55), row("amazon", "unoptimized", 0, 1, 0.55)];
+  const own = aggregateSuite(input(withMethod, { methods: [...METHOD_INFOS, { id: "unoptimized", title: "Unoptimized", role: "baseline" }] }));
+  assert.equal(own.methods.filter((m) => m.id === "unoptimized").length, 1);
+  assert.equal(own.methods.find((m) => m.id === "unoptimized")!.derived, false);
+  assert.equal(own.gains.find((g) => g.system === "amazon")!.bestBaseline!.method, "unoptimized");
+});
+
+test("cells report n/a, pending and mean ± t interval over runs", () => {
+  const agg = aggregateSuite(input(ROWS));
+  assert.equal(agg.table.toy!["optimas-no-gate"]!.notApplicable, true);
+  assert.equal(agg.table.toy!.textgrad!.mean, null);
+  assert.equal(agg.table.toy!.textgrad!.notApplicable, false);
+  const amazon = agg.table.amazon!.optimas!;
+  assert.equal(amazon.n, 2);
+  assert.ok(Math.abs(amazon.ci95 - (12.706 * Math.sqrt(0.005)) / Math.sqrt(2)) < 1e-9);
+});
+
+test("the generic bootstrap draws exactly as the mean bootstrap does", () => {
+  const xs = [0.1, 0.5, 0.2, 0.9, 0.4];
+  const a = bootstrapCi95(xs, createRng("b"), 500);
+  const b = bootstrapStatisticCi95(xs.length, (idx) => mean(idx.map((i) => xs[i]!)), createRng("b"), 500);
+  assert.deepEqual(a, b);
+  assert.deepEqual(bootstrapStatisticCi95(3, () => Number.NaN, createRng("c"), 10).map(Number.isNaN), [true, true]);
+});
+
+test("method roles: Optimas, its ablations, and every other method as a baseline", () => {
+  assert.equal(methodRole({ id: "optimas", source: "x" }), "optimas");
+  assert.equal(methodRole({ id: "optimas-no-gate", source: "ablation: …" }), "ablation");
+  assert.equal(methodRole({ id: "textgrad", source: "TextGrad" }), "baseline");
+  for (const m of METHODS) if (m.source.startsWith("ablation")) assert.equal(methodRole(m), "ablation", m.id);
+});
+
+test("paper.json: the verified headline is filled, every per-system value is null with a source", () => {
+  const paper = loadPaperFigures();
+  assert.equal(paper.headline.averageImprovementPercent, 11.92);
+  assert.match(paper.headline.source, /2507\.03041/);
+  assert.match(paper.headline.source, /abstract/);
+  assert.deepEqual(Object.keys(paper.systems).sort(), ["amazon", "bigcodebench", "hotpotqa", "pubmedqa", "stark"]);
+  for (const [id, s] of Object.entries(paper.systems)) {
+    assert.ok(s.source.length > 0, id);
+    assert.ok(Object.values(s.values).every((v) => v === null), `${id} values must stay null until transcribed`);
+    assert.equal(paperGain(paper, id), null);
+  }
+});
+
+test("paper gains use the protocol's rule once values are filled, and bad files name the field", () => {
+  const paper = loadPaperFigures();
+  const filled = structuredClone(paper);
+  filled.systems.amazon!.values = { ...filled.systems.amazon!.values, Unoptimized: 20, TextGrad: 25, Optimas: 30 };
+  assert.ok(Math.abs(paperGain(filled, "amazon")! - 0.2) < 1e-12);
+  const broken = structuredClone(paper) as unknown as { systems: { amazon: { values: Record<string, unknown> } } };
+  broken.systems.amazon.values.Optimas = "30";
+  assert.throws(() => parsePaperFigures(broken, PAPER_FILE), /paper\.json: field "systems\.amazon\.values\.Optimas" must be a number or null/);
+});
+
+test("shipped suites: quick is every system and method at seed 0, world 0; paper is 3 seeds × worlds 0–2", () => {
+  const quick = resolveSuite(loadSuiteConfig("quick"));
+  assert.deepEqual(quick.systems, availableSystems());
+  assert.deepEqual(quick.methods, METHODS.map((m) => m.id));
+  assert.deepEqual([quick.seeds, quick.worlds, quick.preset], [[0], [0], "quick"]);
+  const paper = resolveSuite(loadSuiteConfig("paper"));
+  assert.deepEqual([paper.seeds.length, paper.worlds, paper.preset], [3, [0, 1, 2], "paper"]);
+  assert.deepEqual(paper.methods, METHODS.map((m) => m.id));
+});
+
+test("suite files and overrides fail with one line naming the file or flag and the field", () => {
+  const good = { name: "mini", systems: ["toy"], methods: "all", seeds: [0], worlds: [0], preset: "quick" };
+  assert.throws(() => parseSuiteConfig({ ...good, preset: "fast" }, "s.json"), /^Error: s\.json: field "preset" must be "quick" or "paper"$/);
+  assert.throws(() => parseSuiteConfig({ ...good, seeds: [0, 0] }, "s.json"), /field "seeds" lists a value twice/);
+  assert.throws(() => parseSuiteConfig({ ...good, seed: [0] }, "s.json"), /field "seed" is not a suite field/);
+  assert.throws(() => resolveSuite(parseSuiteConfig(good, "s.json"), { methods: ["nope"] }), /--methods: unknown method "nope"/);
+  assert.throws(() => loadSuiteConfig("no-such-suite"), /no such suite \(shipped suites: .*quick/);
+});
+
+test("results.csv has the fixed columns, empty cells for missing values and quoted text", () => {
+  const csv = resultsCsv([row("toy", "optimas", 0, 0, 0.25), { ...row("toy", "optimas-no-gate", 0, 0, null, 0, "n/a"), note: 'no "prompt", sorry' }]);
+  const parsed = Papa.parse<string[]>(csv.trim());
+  assert.deepEqual(parsed.data[0], [...RESULT_COLUMNS]);
+  const na = Object.fromEntries(RESULT_COLUMNS.map((c, i) => [c, parsed.data[2]![i]]));
+  assert.equal(na.status, "n/a");
+  assert.equal(na.test_mean, "");
+  assert.equal(na.note, 'no "prompt", sorry');
+  assert.equal(Object.fromEntries(RESULT_COLUMNS.map((c, i) => [c, parsed.data[1]![i]])).test_mean, "0.25");
+});
+
+test("summary.md labels surrogate results, shows the paper's headline and n/a for missing paper values", () => {
+  const rows = [row("toy", "optimas", 0, 0, 0.4, 0.2), row("toy", "textgrad", 0, 0, 0.3, 0.2)];
+  const suite = resolveSuite({ name: "mini", description: "", systems: ["toy"], methods: ["optimas"], seeds: [0], worlds: [0], preset: "quick", testRepeats: 1, backend: "simlm" });
+  const agg = aggregateSuite(input(rows, { systems: ["toy"], worlds: [0] }));
+  const md = summaryMarkdown({ suite, agg, rows, paper: loadPaperFigures(), sources: {}, figures: { html: "figures/index.html", pngs: [], pngNotice: "PNG figures skipped: chromium not found" }, interrupted: false });
+  assert.match(md, /Surrogate results, not the paper's numbers/);
+  assert.match(md, /SimLM simlm@\d+, a seeded surrogate model \(not a language model\); worlds 0/);
+  assert.match(md, /the paper reports \*\*11\.92%\*\*/);
+  assert.match(md, /Average gain over the paper's systems: \*\*n\/a\*\*/);
+  assert.match(md, /\| Optimas \| n\/a \| n\/a \| n\/a \| n\/a \| n\/a \|/);
+  assert.match(md, /\| toy \| 0\.4000 \| textgrad 0\.3000 \| \+33\.33% \|/);
+  assert.match(md, /PNG figures skipped: chromium not found/);
+});
