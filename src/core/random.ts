@@ -3,7 +3,7 @@ import seedrandom from "seedrandom";
 export type Rng = seedrandom.PRNG;
 
 // seedrandom's typings omit its constructor form; `new` guarantees a fresh generator that never
-// touches Math.random.
+// touches the global random generator.
 const SeededPRNG = seedrandom as unknown as new (seed: string) => Rng;
 
 /** A deterministic uniform [0, 1) generator for a string seed. */

@@ -14,7 +14,7 @@
  *   every client of the same provider id, so two clients cannot double the load on one server.
  * - Retries with exponential backoff, on 429, 5xx, dropped connections, unreadable bodies and
  *   timeouts only (see errors.ts); a `Retry-After` the endpoint sent replaces the computed delay.
- *   Backoff jitter is a hash of (provider, call number, attempt), never Math.random.
+ *   Backoff jitter is a hash of (provider, call number, attempt), never the global random generator.
  * - A per-attempt timeout: the attempt fails with LMTimeoutError when it fires, and an `abortable`
  *   provider's signal is aborted so its request stops too.
  * - Accounting per model, component and stage in a Ledger.
