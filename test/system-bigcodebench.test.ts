@@ -5,14 +5,12 @@ import type { CompoundSystem } from "../src/core/system";
 import { bigcodebenchOracle, testMethodNames } from "../src/data/bigcodebench";
 import { OracleStore } from "../src/data/oracle";
 import { LMClient } from "../src/lm/client";
-import { CONCEPTS } from "../src/lm/sim/concepts";
 import { Draws } from "../src/lm/sim/hash";
-import { instructionTerm } from "../src/lm/sim/quality";
 import { SimLM } from "../src/lm/sim/simlm";
 import type { Skill, SkillCall } from "../src/lm/sim/skill";
 import { codeFinalize, codeGenerate, codeTests } from "../src/lm/sim/skills/bigcodebench";
 import { corruptExpectation, keepTests, mutate, MUTATION_OPERATORS, splitTestSuite } from "../src/lm/sim/skills/python-edits";
-import { World } from "../src/lm/sim/world";
+import { instructionsFor } from "./sim-instructions";
 import { bigcodebenchEntry, bigcodebenchSubset, buildBigCodeBenchSystem, CODE_INSTRUCTION, createBigCodeBenchEntry, FINAL_INSTRUCTION, TESTS_INSTRUCTION } from "../src/systems/bigcodebench/index";
 import { extractCode, firstPythonBlock } from "../src/systems/bigcodebench/code-blocks";
 import { describeExecution } from "../src/systems/bigcodebench/executor";
@@ -232,15 +230,6 @@ test("re-evaluating the same candidates spawns no new Python process (the sandbo
   assert.equal(sandbox.stats.executions, executions);
   assert.deepEqual(second.scores, first.scores);
 });
-
-/** Instructions the world favours and disfavours for a skill: the reference instruction plus its most helpful or most harmful concepts. */
-function instructionsFor(skill: Skill, world: number, base: string): { favoured: string; disfavoured: string; gap: number } {
-  const params = new World(world).params(skill);
-  const byWeight = CONCEPTS.map((c, i) => ({ phrasing: c.phrasings[0]!, weight: params.conceptWeights[i]! })).sort((x, y) => y.weight - x.weight);
-  const favoured = [base, ...byWeight.slice(0, 3).map((c) => c.phrasing)].join(" ");
-  const disfavoured = [base, ...byWeight.slice(-3).map((c) => c.phrasing)].join(" ");
-  return { favoured, disfavoured, gap: instructionTerm(params, favoured) - instructionTerm(params, disfavoured) };
-}
 
 test("the prompts of the three LLM components change the pass rate", async () => {
   const skills = { code_generator: [codeGenerate, CODE_INSTRUCTION], unit_test_generator: [codeTests, TESTS_INSTRUCTION], final_code_generator: [codeFinalize, FINAL_INSTRUCTION] } as const;

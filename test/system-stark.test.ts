@@ -6,13 +6,11 @@ import type { Example } from "../src/core/system";
 import { OracleStore } from "../src/data/oracle";
 import { loadSynthPrime, type Constraint } from "../src/data/synthprime";
 import { LMClient } from "../src/lm/client";
-import { CONCEPTS } from "../src/lm/sim/concepts";
 import { Draws } from "../src/lm/sim/hash";
-import { instructionTerm } from "../src/lm/sim/quality";
 import { SimLM } from "../src/lm/sim/simlm";
 import type { Skill, SkillCall } from "../src/lm/sim/skill";
 import { starkRelationScore, starkTextScore } from "../src/lm/sim/skills/stark";
-import { World } from "../src/lm/sim/world";
+import { instructionsFor } from "./sim-instructions";
 import type { ChatMeta, ChatRequest, LMProvider } from "../src/lm/types";
 import { combineScores, parseScores } from "../src/systems/stark/final-scorer";
 import { buildStarkSystem, createStarkEntry, RELATION_INSTRUCTION, starkEntry, starkSource } from "../src/systems/stark/index";
@@ -168,15 +166,6 @@ test("failure modes: noisy and uniform scores parse, malformed replies parse to 
   }
   assert.ok(styles.size >= 4, `malformed styles: ${[...styles].join(" ")}`);
 });
-
-/** Instructions the world favours and disfavours for a skill: the reference instruction plus its most helpful or most harmful concepts. */
-function instructionsFor(skill: Skill, world: number, base: string): { favoured: string; disfavoured: string; gap: number } {
-  const params = new World(world).params(skill);
-  const byWeight = CONCEPTS.map((c, i) => ({ phrasing: c.phrasings[0]!, weight: params.conceptWeights[i]! })).sort((x, y) => y.weight - x.weight);
-  const favoured = [base, ...byWeight.slice(0, 3).map((c) => c.phrasing)].join(" ");
-  const disfavoured = [base, ...byWeight.slice(-3).map((c) => c.phrasing)].join(" ");
-  return { favoured, disfavoured, gap: instructionTerm(params, favoured) - instructionTerm(params, disfavoured) };
-}
 
 test("each optimizable variable changes the MRR: the scorers' prompts and the final weights", async () => {
   const examples = data.test;

@@ -1,12 +1,21 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-/** Writes a file atomically (temp file in the same directory, then rename): readers never see half a file. */
-export function writeFileAtomic(file: string, content: string): void {
+let tempCounter = 0;
+
+/**
+ * Writes a file atomically (temp file in the same directory, then rename): readers never see half
+ * a file, and a failed write leaves no temp file behind.
+ */
+export function writeFileAtomic(file: string, content: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${++tempCounter}.tmp`);
+  try {
+    fs.writeFileSync(tmp, content);
+    fs.renameSync(tmp, file);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
 }
 
 export function writeJsonAtomic(file: string, value: unknown): void {

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { writeFileAtomic } from "../core/files";
 import { dirname, join } from "node:path";
 import { locateDataFile, packageRoot, type DataLocationOptions } from "./paths";
 import { datasetCard, sha256Hex, type DataFileCard } from "./registry";
@@ -56,8 +57,6 @@ export async function fetchDataset(name: string, options: FetchOptions = {}): Pr
   return outcomes;
 }
 
-let tempCounter = 0;
-
 async function downloadVerified(dataset: string, file: DataFileCard, url: string, dest: string, options: FetchOptions): Promise<void> {
   const label = `${dataset}/${file.path}`;
   const fetchImpl = options.fetchImpl ?? fetch;
@@ -76,14 +75,7 @@ async function downloadVerified(dataset: string, file: DataFileCard, url: string
   if (actual !== file.sha256) {
     throw new DatasetFetchError(`downloaded ${label} from ${url} but its sha256 is ${actual}, not ${file.sha256}; the file was not saved — the source changed or the download was altered`);
   }
-  mkdirSync(dirname(dest), { recursive: true });
-  const temp = `${dest}.part-${process.pid}-${++tempCounter}`;
-  try {
-    writeFileSync(temp, body);
-    renameSync(temp, dest);
-  } finally {
-    rmSync(temp, { force: true });
-  }
+  writeFileAtomic(dest, body);
 }
 
 /** The innermost cause of a failed fetch, briefly: Node wraps DNS and socket errors in `TypeError: fetch failed`. */

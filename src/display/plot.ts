@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { writeFileAtomic } from "../core/files";
 
 /** A Plotly figure as plain data (what Plotly.newPlot takes). */
 export interface Figure {
@@ -42,10 +43,7 @@ export function standaloneHtml(title: string, figs: readonly Figure[]): string {
 }
 
 export function writeHtml(file: string, title: string, figs: readonly Figure[]): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, standaloneHtml(title, figs));
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, standaloneHtml(title, figs));
 }
 
 export const CHROMIUM_PATH = process.env.OPTIMAS_CHROMIUM ?? "/usr/bin/chromium";

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { writeFileAtomic } from "../../core/files";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Semaphore } from "../../core/concurrency";
@@ -159,11 +160,7 @@ export class PythonSandbox {
 
   private writeDisk(key: string, result: SandboxResult): void {
     if (!this.cacheDir) return;
-    const dir = join(this.cacheDir, key.slice(0, 2));
-    mkdirSync(dir, { recursive: true });
-    const temp = join(dir, `${key}.${process.pid}.tmp`);
-    writeFileSync(temp, JSON.stringify(result));
-    renameSync(temp, join(dir, `${key}.json`));
+    writeFileAtomic(join(this.cacheDir, key.slice(0, 2), `${key}.json`), JSON.stringify(result));
   }
 }
 
