@@ -3,7 +3,7 @@ import Papa from "papaparse";
 import { RunDir } from "../core/run-dir";
 import { JUDGE_ACCURACY_FILE, type JudgeAccuracy } from "./judge-accuracy";
 import type { OptimizeSummary } from "./optimize-job";
-import type { RunCell } from "./plan";
+import { isComplete, type RunCell } from "./plan";
 
 /** One row of results.csv: a (system, method, seed, world) cell as its run directory records it. */
 
@@ -65,7 +65,9 @@ export function readResultRow(cell: RunCell, outDir: string): ResultRow {
   };
   if (cell.notApplicable) return { ...empty, status: "n/a", run_dir: "", note: cell.notApplicable };
   if (dir.exists(ERROR_FILE)) return { ...empty, status: "error", note: dir.read<{ error: string }>(ERROR_FILE, "run error").error };
-  if (!dir.exists("result.json")) {
+  // The planner's rule decides completeness, so a row never says "finished" for a run the next call re-runs
+  // (a judge ablation killed between its result and its judge measurement).
+  if (!isComplete(cell)) {
     return { ...empty, note: dir.exists("checkpoint.json") ? "interrupted; resumes from its checkpoint" : "not started" };
   }
   const r = dir.read<OptimizeSummary>("result.json", "run result");
