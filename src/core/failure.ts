@@ -39,6 +39,18 @@ export class FatalRunError extends Error {
   }
 }
 
+/**
+ * Bad input the user fixes before anything is spent: an argument, an option, a suite file, a
+ * dataset, a directory another process is writing. The CLI prints its one line and exits with
+ * `EXIT.usage`.
+ */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
 /** Documented exit codes of every command (README "Exit codes"). */
 export const EXIT = {
   ok: 0,
@@ -50,6 +62,8 @@ export const EXIT = {
   fatal: 3,
   /** A budget cap stopped the run; raise the cap and `optimas resume` continues it. */
   budget: 4,
+  /** Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it); rerun or `optimas resume` continues. */
+  interrupted: 130,
 } as const;
 
 /**
