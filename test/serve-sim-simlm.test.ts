@@ -12,8 +12,9 @@ import { LMClient } from "../src/lm/client";
 import { OpenAIProvider } from "../src/lm/openai-provider";
 import { serveSim, type SimServer } from "../src/lm/sim/server";
 import { SimLM } from "../src/lm/sim/simlm";
-import type { ChatMeta, ChatRequest, LM } from "../src/lm/types";
+import type { ChatRequest } from "../src/lm/types";
 import { toyEntry } from "../src/systems/toy";
+import { recordToyRequests, type RecordedCall } from "./serve-sim-toy-requests";
 
 const WORLD = 3;
 let simlm: SimLM;
@@ -21,7 +22,7 @@ let server: SimServer;
 let remote: OpenAIProvider;
 let examples: Example[];
 /** Requests the toy system really sends, recorded in process. */
-const recorded: { request: ChatRequest; meta: ChatMeta }[] = [];
+let recorded: RecordedCall[];
 
 before(async () => {
   const oracles = new OracleStore();
@@ -30,17 +31,7 @@ before(async () => {
   server = await serveSim({ provider: simlm });
   remote = new OpenAIProvider({ baseURL: server.url, env: {} });
   examples = toyEntry.load({}).train.slice(0, 6);
-  const recorder: LM = {
-    providerId: simlm.id,
-    chat: async (request, meta = {}) => {
-      recorded.push({ request, meta });
-      return { ...(await simlm.chat(request, meta)), cached: false };
-    },
-    embed: (texts) => simlm.embed(texts),
-  };
-  const system = toyEntry.build({});
-  const ctx = new RunContext({ lm: recorder, seed: 0 });
-  for (const [i, ex] of examples.entries()) await system.run(ex, ctx.withSample(i));
+  recorded = await recordToyRequests(simlm, examples);
 });
 after(() => server.close());
 

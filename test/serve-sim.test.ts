@@ -4,11 +4,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import OpenAI from "openai";
-import { serveSim, FAULT_KINDS, type SimServer } from "../src/lm/sim/server";
+import { serveSim, FAULT_KINDS, type SimServer, type SimServerOptions } from "../src/lm/sim/server";
 import { OpenAIProvider } from "../src/lm/openai-provider";
 import { LMClient } from "../src/lm/client";
 import { ResponseCache } from "../src/lm/cache";
 import type { ChatMessage } from "../src/lm/types";
+import { failureCauseOf } from "../src/core/failure";
 import { FakeProvider } from "./lm-fake-provider";
 
 const messages: ChatMessage[] = [
@@ -131,37 +132,113 @@ test("with injected faults, LMClient retries still yield the fault-free results"
   }
 });
 
-test("the fault sequence is fixed by the seed", async () => {
-  const run = async (seed: number): Promise<number[]> => {
-    const s = await serveSim({ provider: new FakeProvider({ id: "fake-seeded" }), faultRate: 0.3, seed });
-    try {
-      const statuses: number[] = [];
-      for (let i = 0; i < 20; i++) {
-        const res = await fetch(`${s.url}/chat/completions`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ model: "fake-s", messages: [{ role: "user", content: "hi" }] }),
-        }).catch(() => undefined);
-        const body = res ? await res.text() : "";
-        const parses = (() => {
-          try {
-            JSON.parse(body);
-            return true;
-          } catch {
-            return false;
-          }
-        })();
-        statuses.push(res === undefined ? -1 : res.status === 200 && !parses ? 0 : res.status);
-      }
-      return statuses;
-    } finally {
-      await s.close();
+/** Each request's outcome over raw HTTP: its status, 0 for a cut-short body, -1 for a dropped connection; and whether it was slow. */
+async function outcomes(options: Omit<SimServerOptions, "provider">, requests = 20): Promise<{ statuses: number[]; slow: boolean[] }> {
+  const s = await serveSim({ provider: new FakeProvider({ id: "fake-seeded" }), ...options });
+  try {
+    const statuses: number[] = [];
+    const slow: boolean[] = [];
+    for (let i = 0; i < requests; i++) {
+      const slowBefore = s.faults().slow;
+      const res = await fetch(`${s.url}/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "fake-s", messages: [{ role: "user", content: "hi" }] }),
+      }).catch(() => undefined);
+      const body = res ? await res.text() : "";
+      const parses = (() => {
+        try {
+          JSON.parse(body);
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      statuses.push(res === undefined ? -1 : res.status === 200 && !parses ? 0 : res.status);
+      slow.push(s.faults().slow > slowBefore);
     }
-  };
-  const a = await run(1);
-  assert.deepEqual(await run(1), a);
+    return { statuses, slow };
+  } finally {
+    await s.close();
+  }
+}
+
+test("the fault sequence is fixed by the seed", async () => {
+  const a = (await outcomes({ faultRate: 0.3, seed: 1 })).statuses;
+  assert.deepEqual((await outcomes({ faultRate: 0.3, seed: 1 })).statuses, a);
   assert.ok(a.some((s) => s !== 200), "some faults at rate 0.3 over 20 requests");
-  assert.notDeepEqual(await run(2), a);
+  assert.notDeepEqual((await outcomes({ faultRate: 0.3, seed: 2 })).statuses, a);
+});
+
+test("slow calls are drawn from the seed without moving the fault sequence", async () => {
+  const faultsOnly = await outcomes({ faultRate: 0.3, seed: 1 });
+  const withSlow = await outcomes({ faultRate: 0.3, slowRate: 0.4, slowMs: 1, seed: 1 });
+  assert.deepEqual(withSlow.statuses, faultsOnly.statuses, "adding slow calls keeps every fault where it was");
+  assert.ok(withSlow.slow.some(Boolean) && !withSlow.slow.every(Boolean), `some calls slow at rate 0.4 (${withSlow.slow})`);
+  assert.deepEqual((await outcomes({ faultRate: 0.3, slowRate: 0.4, slowMs: 1, seed: 1 })).slow, withSlow.slow);
+  assert.notDeepEqual((await outcomes({ faultRate: 0.3, slowRate: 0.4, slowMs: 1, seed: 2 })).slow, withSlow.slow);
+});
+
+/** Resolves once `done()` holds, checking every few ms (a wait for the server to see a request, not a timing assertion). */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+test("a slow call reaches the provider only after its delay; a client that gives up ends it", async () => {
+  const provider = new FakeProvider({ id: "fake-slow" });
+  const slow = await serveSim({ provider, slowRate: 1, slowMs: 600_000 });
+  const controller = new AbortController();
+  const reply = fetch(`${slow.url}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "fake-s", messages }),
+    signal: controller.signal,
+  });
+  await until(() => slow.faults().slow === 1);
+  assert.equal(provider.calls, 0, "the provider is not asked while the call waits");
+  controller.abort();
+  await assert.rejects(reply);
+  await slow.close(); // resolves at once: the pending delay is cancelled
+  assert.equal(provider.calls, 0);
+});
+
+test("slow answers are the provider's answers", async () => {
+  const provider = new FakeProvider({ id: "fake-slow-answers" });
+  const slow = await serveSim({ provider, slowRate: 1, slowMs: 5 });
+  try {
+    const client = new LMClient({ provider: new OpenAIProvider({ baseURL: slow.url, env: {} }), retries: 0 });
+    const request = { model: "fake-l", messages, temperature: 0 };
+    assert.equal((await client.chat(request, { skill: "qa" })).text, FakeProvider.textFor(request, { skill: "qa" }));
+    assert.equal(slow.faults().slow, 1);
+  } finally {
+    await slow.close();
+  }
+});
+
+test("a hung call is never answered: the client's timeout ends it, and a retry gets the answer", async () => {
+  const provider = new FakeProvider({ id: "fake-hang" });
+  const hung = await serveSim({ provider, hangRate: 1 });
+  try {
+    const client = new LMClient({ provider: new OpenAIProvider({ baseURL: hung.url, env: {} }), retries: 0, timeoutMs: 100 });
+    await assert.rejects(client.chat({ model: "fake-s", messages }, {}), (e: unknown) => failureCauseOf(e) === "timeout");
+    assert.equal(hung.faults().hang, 1);
+    assert.equal(provider.calls, 0, "a hung call never reaches the provider");
+  } finally {
+    await hung.close(); // the hung connection does not hold the server open
+  }
+  const sometimes = await serveSim({ provider, hangRate: 0.3, seed: 5 });
+  try {
+    const waits: number[] = [];
+    const client = new LMClient({ provider: new OpenAIProvider({ baseURL: sometimes.url, env: {} }), retries: 10, timeoutMs: 100, sleep: async (ms) => void waits.push(ms) });
+    for (let i = 0; i < 12; i++) {
+      const request = { model: "fake-s", messages: [{ role: "user" as const, content: `q${i}` }], temperature: 0 };
+      assert.equal((await client.chat(request, {})).text, FakeProvider.textFor(request, {}));
+    }
+    assert.ok(sometimes.faults().hang > 0, "some calls hung at rate 0.3");
+    assert.equal(waits.length, sometimes.faults().hang, "every hang cost exactly one retry");
+  } finally {
+    await sometimes.close();
+  }
 });
 
 test("the API key never reaches the cache files", async (t) => {

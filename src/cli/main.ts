@@ -94,6 +94,11 @@ function buildProgram(): Command {
     .option("--host <host>", "interface to listen on", "127.0.0.1")
     .option("--world <n>", "SimLM world seed", intArg("--world"), 0)
     .option("--fault-rate <r>", "share of requests answered with an injected fault (429, 500, 503, dropped, malformed)", rateArg("--fault-rate"), 0)
+    .option("--slow-rate <r>", "share of requests answered only after --slow-ms", rateArg("--slow-rate"), 0)
+    .option("--slow-ms <n>", "delay of a slow answer in ms", intArg("--slow-ms"), 2000)
+    .option("--hang-rate <r>", "share of requests never answered (the client's timeout ends them)", rateArg("--hang-rate"), 0)
+    .option("--alias <name=model>", "strict mode: serve <name> as SimLM's <model>, repeatable; other names get 404 model_not_found", settingArg("--alias"))
+    .option("--aliases <file>", 'strict mode: a JSON file of aliases, e.g. { "gpt-4o-mini": "sim-m" }')
     .option("--set <system.name=value>", "a system setting as <system>.<name>=<value>, repeatable: the settings that choose the data whose oracles SimLM reads (e.g. stark.source=stark-prime) must match the client's", settingArg("--set"))
     .addHelpText("after", settingsHelp)
     .action((opts) => serveSimCommand(opts));

@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import { OracleStore } from "../data/oracle";
 import { SimLM, SIMLM_VERSION } from "../lm/sim/simlm";
 import { serveSim } from "../lm/sim/server";
@@ -9,8 +10,38 @@ export interface ServeSimArgs {
   host: string;
   world: number;
   faultRate: number;
+  slowRate: number;
+  slowMs: number;
+  hangRate: number;
+  /** `--alias <name>=<model>` values (strict mode). */
+  alias?: Record<string, string>;
+  /** `--aliases <file>`: a JSON object of alias → SimLM model (strict mode). */
+  aliases?: string;
   /** `--set <system>.<name>=<value>` values. */
   set?: Record<string, string>;
+}
+
+const ALIAS_FILE_SHAPE = `a JSON object such as { "gpt-4o-mini": "sim-m", "gpt-4o": "sim-l" }`;
+
+/** The aliases of `--aliases FILE` and `--alias` together (strict mode), or undefined when neither is given. */
+export function strictAliases(file: string | undefined, flags: Record<string, string> = {}): Record<string, string> | undefined {
+  if (file === undefined && Object.keys(flags).length === 0) return undefined;
+  let fromFile: Record<string, string> = {};
+  if (file !== undefined) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (err) {
+      throw new Error(`--aliases ${file}: cannot read it as JSON (${(err as Error).message.split("\n")[0]}); write ${ALIAS_FILE_SHAPE}`);
+    }
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`--aliases ${file}: must be ${ALIAS_FILE_SHAPE}`);
+    for (const [name, model] of Object.entries(raw)) {
+      if (typeof model !== "string" || model === "") throw new Error(`--aliases ${file}: alias "${name}" must map to a SimLM model name (got ${JSON.stringify(model)})`);
+    }
+    fromFile = raw as Record<string, string>;
+  }
+  for (const name of Object.keys(flags)) if (name in fromFile) throw new Error(`--alias ${name}: also given in --aliases ${file}; give each alias once`);
+  return { ...fromFile, ...flags };
 }
 
 /** `--set` values grouped by system; a name without a known system before its dot is an error. */
@@ -32,14 +63,28 @@ export async function serveSimCommand(args: ServeSimArgs): Promise<void> {
   const given = settingsBySystem(args.set ?? {});
   // Clients reach this server through the openai backend: resolve their defaults.
   for (const entry of availableSystems().map(getSystem)) entry.registerOracles(oracles, resolveSettings(entry, "openai", given[entry.id]));
-  const server = await serveSim({ provider: new SimLM({ world: args.world, oracles }), port: args.port, host: args.host, faultRate: args.faultRate, seed: args.world });
+  const aliases = strictAliases(args.aliases, args.alias);
+  const server = await serveSim({
+    provider: new SimLM({ world: args.world, oracles }),
+    port: args.port,
+    host: args.host,
+    faultRate: args.faultRate,
+    slowRate: args.slowRate,
+    slowMs: args.slowMs,
+    hangRate: args.hangRate,
+    aliases,
+    seed: args.world,
+  });
   console.log(`${SIMLM_VERSION} world ${args.world} (a surrogate, not a language model) serving at ${server.url}`);
-  console.log(`  OPENAI_BASE_URL=${server.url} npx optimas eval --system toy --backend openai --model sim-m`);
+  if (aliases) console.log(`  strict mode: serving only ${Object.entries(aliases).map(([name, model]) => `${name} (${model})`).join(", ")}; any other model name gets 404 model_not_found`);
+  console.log(`  OPENAI_BASE_URL=${server.url} npx optimas eval --system toy --backend openai --model ${aliases ? Object.keys(aliases)[0] : "sim-m"}`);
   if (args.faultRate > 0) console.log(`  injecting faults on ${(args.faultRate * 100).toFixed(1)}% of model calls`);
+  if (args.slowRate > 0) console.log(`  answering ${(args.slowRate * 100).toFixed(1)}% of model calls after ${args.slowMs} ms`);
+  if (args.hangRate > 0) console.log(`  never answering ${(args.hangRate * 100).toFixed(1)}% of model calls (the client's timeout ends them)`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       const f = server.faults();
-      console.log(`\nstopping; injected faults: ${JSON.stringify(f)}`);
+      console.log(`\nstopping; injected faults and delays: ${JSON.stringify(f)}`);
       server.close().then(resolve);
     };
     process.once("SIGINT", stop);

@@ -8,10 +8,21 @@
  * provider exactly as the in-process path would, so both paths compute identical outputs. Each
  * completion carries a `simlm` extension with the provider's cost and simulated latency.
  *
+ * `stream: true` is answered with server-sent events as OpenAI streams: `chat.completion.chunk`
+ * objects (the role, the content in word-sized deltas, then the finish reason), a last chunk with
+ * usage when `stream_options.include_usage` is set, then `data: [DONE]`.
+ *
+ * Strict mode (`aliases`, e.g. `{ "gpt-4o-mini": "sim-m" }`) serves only the alias names, as a real
+ * multi-model endpoint does: `/v1/models` lists them, replies report the alias, and any other name
+ * gets 404 `model_not_found`. The alias is resolved before the provider sees the request, so a
+ * reply is exactly the aliased model's (SimLM keys its draws on the model name).
+ *
  * Fault injection (`faultRate` R): each model call (chat or embeddings) fails with probability R,
  * drawn from a stream seeded by `seed`, as one of: 429 with Retry-After, 500, 503, a dropped
- * connection, or a 200 whose JSON body is cut short. The sequence of draws is fixed by the seed;
- * which request receives which draw follows arrival order.
+ * connection, or a 200 whose body is cut short. Independently, with `slowRate` a call is answered
+ * only after `slowMs`, and with `hangRate` it is never answered (until the client gives up or the
+ * server closes). Each kind draws from its own stream seeded by `seed`, so the sequence is fixed
+ * by the seed and the rates; which request receives which draw follows arrival order.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -31,17 +42,28 @@ export interface SimServerOptions {
   seed?: number;
   /** The wait a 429 fault asks for (`retry-after-ms`; `Retry-After` carries it rounded up to seconds). */
   faultRetryAfterMs?: number;
+  /** Probability in [0, 1] that a model call is answered only after `slowMs`. */
+  slowRate?: number;
+  /** The delay of a slow answer in ms (default 2,000). */
+  slowMs?: number;
+  /** Probability in [0, 1] that a model call is never answered. */
+  hangRate?: number;
+  /** Strict mode: the model names served, each mapped to a model of the provider; no other name is served. */
+  aliases?: Readonly<Record<string, string>>;
 }
 
 export const FAULT_KINDS = ["rate-limit", "server-error", "unavailable", "drop", "truncated"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+/** Calls answered late or never, drawn apart from the faults. */
+export const DELAY_KINDS = ["slow", "hang"] as const;
+export type DelayKind = (typeof DELAY_KINDS)[number];
 
 export interface SimServer {
   /** Base URL for an OpenAI client, ending in `/v1`. */
   url: string;
   port: number;
-  /** Faults injected so far, by kind. */
-  faults(): Record<FaultKind, number>;
+  /** Faults and delays injected so far, by kind. */
+  faults(): Record<FaultKind | DelayKind, number>;
   close(): Promise<void>;
 }
 
@@ -144,48 +166,118 @@ function sampleBase(req: http.IncomingMessage): number | undefined {
 
 const approxTokens = (text: string): number => Math.ceil(text.length / 4);
 
+function checkRate(name: string, rate: number): number {
+  if (!(rate >= 0 && rate <= 1)) throw new Error(`serve-sim ${name} must be within [0, 1] (got ${rate})`);
+  return rate;
+}
+
+/** A completion as OpenAI returns it (with serve-sim's `simlm` extension), before it is sent as JSON or as a stream. */
+interface Completion {
+  id: string;
+  created: number;
+  model: string;
+  system_fingerprint: string;
+  choices: { index: number; message: { role: "assistant"; content: string; refusal: null }; logprobs: null; finish_reason: "stop" | "length" }[];
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  simlm: { cost_usd: number; latency_ms: number };
+}
+
+/** Word-sized pieces whose concatenation is the text, as a model streams tokens. */
+function contentDeltas(text: string): string[] {
+  return text.match(/\s*\S+|\s+$/g) ?? [];
+}
+
+/** The server-sent events of a streamed completion, ending in `data: [DONE]`. */
+function sseEvents(c: Completion, includeUsage: boolean): string {
+  const { id, created, model, system_fingerprint } = c;
+  const chunk = (choices: unknown[]): Record<string, unknown> => ({ id, object: "chat.completion.chunk", created, model, system_fingerprint, choices, ...(includeUsage ? { usage: null } : {}) });
+  const delta = (index: number, d: Record<string, unknown>, finish: string | null = null) => ({ index, delta: d, logprobs: null, finish_reason: finish });
+  const chunks: Record<string, unknown>[] = [];
+  for (const choice of c.choices) {
+    chunks.push(chunk([delta(choice.index, { role: "assistant", content: "", refusal: null })]));
+    for (const piece of contentDeltas(choice.message.content)) chunks.push(chunk([delta(choice.index, { content: piece })]));
+    chunks.push(chunk([delta(choice.index, {}, choice.finish_reason)]));
+  }
+  if (includeUsage) chunks.push({ ...chunk([]), usage: c.usage });
+  // The cost and latency extension rides on the last chunk, where usage arrives.
+  Object.assign(chunks[chunks.length - 1]!, { simlm: c.simlm });
+  return [...chunks.map((x) => JSON.stringify(x)), "[DONE]"].map((data) => `data: ${data}\n\n`).join("");
+}
+
 export async function serveSim(options: SimServerOptions): Promise<SimServer> {
   const { provider } = options;
-  const faultRate = options.faultRate ?? 0;
-  if (!(faultRate >= 0 && faultRate <= 1)) throw new Error(`serve-sim faultRate must be within [0, 1] (got ${faultRate})`);
+  const seed = options.seed ?? 0;
+  const faultRate = checkRate("faultRate", options.faultRate ?? 0);
+  const slowRate = checkRate("slowRate", options.slowRate ?? 0);
+  const hangRate = checkRate("hangRate", options.hangRate ?? 0);
+  const slowMs = options.slowMs ?? 2_000;
+  if (!(Number.isFinite(slowMs) && slowMs >= 0)) throw new Error(`serve-sim slowMs must be a number of ms ≥ 0 (got ${slowMs})`);
   const retryAfterMs = options.faultRetryAfterMs ?? 10;
-  const faultRng: Rng = createRng(`serve-sim/faults/${options.seed ?? 0}`);
-  const faultCounts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
-  const modelIds = await provider.models();
-  const served = new Set(modelIds);
+  const faultRng: Rng = createRng(`serve-sim/faults/${seed}`);
+  const delayRngs: Record<DelayKind, Rng> = { slow: createRng(`serve-sim/slow/${seed}`), hang: createRng(`serve-sim/hang/${seed}`) };
+  const counts = Object.fromEntries([...FAULT_KINDS, ...DELAY_KINDS].map((k) => [k, 0])) as Record<FaultKind | DelayKind, number>;
+  const providerModels = await provider.models();
+  // Served name → provider model: the aliases in strict mode, else every provider model as itself.
+  const served = new Map(options.aliases ? Object.entries(options.aliases) : providerModels.map((m) => [m, m]));
+  for (const [alias, target] of served) {
+    if (alias === "") throw new Error(`serve-sim: an alias name is empty; name each alias`);
+    if (!providerModels.includes(target)) throw new Error(`serve-sim: alias "${alias}" names "${target}", which ${provider.id} does not serve (models: ${providerModels.join(", ")})`);
+  }
+  if (served.size === 0) throw new Error(`serve-sim: strict mode needs at least one alias`);
+  const servedNames = [...served.keys()];
   const created = Math.floor(Date.now() / 1000);
+  const pendingTimers = new Set<NodeJS.Timeout>();
   let completionSeq = 0;
 
   const drawFault = (): FaultKind | undefined => {
     if (faultRate === 0 || faultRng() >= faultRate) return undefined;
     const kind = FAULT_KINDS[Math.floor(faultRng() * FAULT_KINDS.length)]!;
-    faultCounts[kind]++;
+    counts[kind]++;
     return kind;
   };
+  const drawDelay = (kind: DelayKind, rate: number): boolean => {
+    if (rate === 0 || delayRngs[kind]() >= rate) return false;
+    counts[kind]++;
+    return true;
+  };
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        pendingTimers.delete(timer);
+        resolve();
+      }, ms);
+      pendingTimers.add(timer);
+    });
 
-  const checkModel = (model: unknown): string => {
+  /**
+   * The provider model a request's name resolves to; a name not served is a 404, as real endpoints
+   * answer. Outside strict mode any embedding model name passes: SimLM has one embedder.
+   */
+  const resolveModel = (model: unknown, route: "chat" | "embeddings"): string => {
     if (typeof model !== "string" || model === "") throw new RequestError(400, `"model" must be a model name`, "invalid_value", "model");
-    if (!served.has(model)) throw new RequestError(404, `The model \`${model}\` does not exist (served: ${modelIds.join(", ")})`, "model_not_found", "model");
-    return model;
+    if (route === "embeddings" && !options.aliases) return model;
+    const target = served.get(model);
+    if (target === undefined) throw new RequestError(404, `The model \`${model}\` does not exist or you do not have access to it (served: ${servedNames.join(", ")})`, "model_not_found", "model");
+    return target;
   };
 
-  async function chatCompletion(req: http.IncomingMessage, body: Record<string, unknown>): Promise<string> {
-    const model = checkModel(body.model);
+  async function chatCompletion(req: http.IncomingMessage, body: Record<string, unknown>): Promise<Completion> {
+    const model = body.model as string;
+    const target = resolveModel(model, "chat");
     const messages = parseMessages(body.messages);
-    if (body.stream === true) throw new RequestError(400, "serve-sim does not stream; send stream: false", "unsupported_value", "stream");
     const n = optionalNumber(body, "n") ?? 1;
     if (!Number.isInteger(n) || n < 1 || n > MAX_N) throw new RequestError(400, `"n" must be an integer in 1..${MAX_N}`, "invalid_value", "n");
     const maxTokens = optionalNumber(body, "max_completion_tokens") ?? optionalNumber(body, "max_tokens");
     const base = sampleBase(req);
     const meta: ChatMeta = { skill: header(req, SKILL_HEADER), exampleId: header(req, EXAMPLE_HEADER) };
-    const choices = [];
+    const choices: Completion["choices"] = [];
     let promptTokens = 0;
     let completionTokens = 0;
     let costUsd = 0;
     let latencyMs = 0;
     for (let i = 0; i < n; i++) {
       const request: ChatRequest = {
-        model,
+        model: target,
         messages,
         temperature: optionalNumber(body, "temperature"),
         maxTokens,
@@ -207,22 +299,20 @@ export async function serveSim(options: SimServerOptions): Promise<SimServer> {
       const truncated = maxTokens !== undefined && reply.usage.completionTokens >= maxTokens;
       choices.push({ index: i, message: { role: "assistant", content: reply.text, refusal: null }, logprobs: null, finish_reason: truncated ? "length" : "stop" });
     }
-    return JSON.stringify({
+    return {
       id: `chatcmpl-sim-${++completionSeq}`,
-      object: "chat.completion",
       created,
-      model,
+      model, // the name the client asked for: the alias in strict mode
       system_fingerprint: provider.id,
       choices,
       usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
       simlm: { cost_usd: costUsd, latency_ms: latencyMs },
-    });
+    };
   }
 
   async function embeddings(body: Record<string, unknown>): Promise<string> {
-    // Embedding model names are the provider's business (SimLM has one embedder), so any name passes.
-    const model = body.model;
-    if (typeof model !== "string" || model === "") throw new RequestError(400, `"model" must be a model name`, "invalid_value", "model");
+    const model = body.model as string;
+    const target = resolveModel(model, "embeddings");
     const input = body.input;
     const texts = typeof input === "string" ? [input] : input;
     if (!Array.isArray(texts) || texts.length === 0 || !texts.every((t) => typeof t === "string")) {
@@ -232,7 +322,7 @@ export async function serveSim(options: SimServerOptions): Promise<SimServer> {
     if (format !== "float" && format !== "base64") throw new RequestError(400, `"encoding_format" must be "float" or "base64"`, "invalid_value", "encoding_format");
     let vectors: number[][];
     try {
-      vectors = await provider.embed(texts as string[], model);
+      vectors = await provider.embed(texts as string[], target);
     } catch (err) {
       throw new RequestError(400, (err as Error).message, "invalid_request");
     }
@@ -245,17 +335,32 @@ export async function serveSim(options: SimServerOptions): Promise<SimServer> {
     });
   }
 
-  const modelList = JSON.stringify({ object: "list", data: modelIds.map((id) => ({ id, object: "model", created, owned_by: provider.id })) });
+  const owner = options.aliases ? "serve-sim" : provider.id;
+  const modelList = JSON.stringify({ object: "list", data: servedNames.map((id) => ({ id, object: "model", created, owned_by: owner })) });
+
+  /** A reply cut short: half of it, then the connection drops (a streamed one) or ends (a sized one). */
+  function sendTruncated(req: http.IncomingMessage, res: http.ServerResponse, status: number, reply: string, contentType: string): void {
+    const half = reply.slice(0, Math.floor(reply.length / 2));
+    if (contentType === "application/json") return send(res, status, half);
+    res.writeHead(status, { "content-type": contentType, "cache-control": "no-cache" });
+    res.write(half, () => req.socket.destroy());
+  }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0]!.replace(/\/+$/, "");
     const route = `${req.method} ${path}`;
     if (route === "GET /v1/models") return send(res, 200, modelList);
-    const answer =
-      route === "POST /v1/chat/completions" ? (body: Record<string, unknown>) => chatCompletion(req, body) : route === "POST /v1/embeddings" ? embeddings : undefined;
-    if (!answer) throw new RequestError(404, `no route ${route}; serve-sim serves POST /v1/chat/completions, POST /v1/embeddings and GET /v1/models`, "not_found");
+    if (route !== "POST /v1/chat/completions" && route !== "POST /v1/embeddings") {
+      throw new RequestError(404, `no route ${route}; serve-sim serves POST /v1/chat/completions, POST /v1/embeddings and GET /v1/models`, "not_found");
+    }
     const text = await readBody(req);
+    // Every stream draws once per model call, so each kind's sequence is fixed by the seed alone.
+    const hang = drawDelay("hang", hangRate);
+    const slow = drawDelay("slow", slowRate);
     const fault = drawFault();
+    if (hang) return; // never answered: the client's timeout, or close(), ends the connection
+    if (slow) await sleep(slowMs);
+    if (req.socket.destroyed) return; // the client gave up while it waited
     if (fault === "drop") {
       req.socket.destroy();
       return;
@@ -266,8 +371,25 @@ export async function serveSim(options: SimServerOptions): Promise<SimServer> {
     }
     if (fault === "server-error") return send(res, 500, errorBody("Internal server error (injected fault)", "server_error", null, null));
     if (fault === "unavailable") return send(res, 503, errorBody("Service unavailable (injected fault)", "server_error", null, null));
-    const reply = await answer(parseJsonObject(text));
-    send(res, 200, fault === "truncated" ? reply.slice(0, Math.floor(reply.length / 2)) : reply);
+    const body = parseJsonObject(text);
+    let reply: string;
+    let contentType = "application/json";
+    if (route === "POST /v1/embeddings") reply = await embeddings(body);
+    else {
+      const completion = await chatCompletion(req, body);
+      const options = body.stream_options as { include_usage?: unknown } | null | undefined;
+      if (body.stream === true) {
+        reply = sseEvents(completion, options?.include_usage === true);
+        contentType = "text/event-stream";
+      } else {
+        const { id, ...rest } = completion;
+        reply = JSON.stringify({ id, object: "chat.completion", ...rest });
+      }
+    }
+    if (fault === "truncated") return sendTruncated(req, res, 200, reply, contentType);
+    if (contentType === "application/json") return send(res, 200, reply);
+    res.writeHead(200, { "content-type": contentType, "cache-control": "no-cache" });
+    res.end(reply);
   }
 
   const server = http.createServer((req, res) => {
@@ -292,9 +414,11 @@ export async function serveSim(options: SimServerOptions): Promise<SimServer> {
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}/v1`,
     port,
-    faults: () => ({ ...faultCounts }),
+    faults: () => ({ ...counts }),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const timer of pendingTimers) clearTimeout(timer);
+        pendingTimers.clear();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),
