@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import { UsageError } from "../core/failure";
 import { OracleStore } from "../data/oracle";
 import { SimLM, SIMLM_VERSION } from "../lm/sim/simlm";
 import { serveSim } from "../lm/sim/server";
@@ -32,15 +33,15 @@ export function strictAliases(file: string | undefined, flags: Record<string, st
     try {
       raw = JSON.parse(fs.readFileSync(file, "utf8"));
     } catch (err) {
-      throw new Error(`--aliases ${file}: cannot read it as JSON (${(err as Error).message.split("\n")[0]}); write ${ALIAS_FILE_SHAPE}`);
+      throw new UsageError(`--aliases ${file}: cannot read it as JSON (${(err as Error).message.split("\n")[0]}); write ${ALIAS_FILE_SHAPE}`);
     }
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`--aliases ${file}: must be ${ALIAS_FILE_SHAPE}`);
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new UsageError(`--aliases ${file}: must be ${ALIAS_FILE_SHAPE}`);
     for (const [name, model] of Object.entries(raw)) {
-      if (typeof model !== "string" || model === "") throw new Error(`--aliases ${file}: alias "${name}" must map to a SimLM model name (got ${JSON.stringify(model)})`);
+      if (typeof model !== "string" || model === "") throw new UsageError(`--aliases ${file}: alias "${name}" must map to a SimLM model name (got ${JSON.stringify(model)})`);
     }
     fromFile = raw as Record<string, string>;
   }
-  for (const name of Object.keys(flags)) if (name in fromFile) throw new Error(`--alias ${name}: also given in --aliases ${file}; give each alias once`);
+  for (const name of Object.keys(flags)) if (name in fromFile) throw new UsageError(`--alias ${name}: also given in --aliases ${file}; give each alias once`);
   return { ...fromFile, ...flags };
 }
 
@@ -51,7 +52,7 @@ function settingsBySystem(set: Record<string, string>): Record<string, Record<st
   for (const [key, value] of Object.entries(set)) {
     const dot = key.indexOf(".");
     const system = key.slice(0, Math.max(dot, 0));
-    if (!systems.includes(system)) throw new Error(`--set ${key}=${value}: name the setting as <system>.<name> (systems: ${systems.join(", ")})`);
+    if (!systems.includes(system)) throw new UsageError(`--set ${key}=${value}: name the setting as <system>.<name> (systems: ${systems.join(", ")})`);
     (bySystem[system] ??= {})[key.slice(dot + 1)] = value;
   }
   return bySystem;
@@ -74,6 +75,9 @@ export async function serveSimCommand(args: ServeSimArgs): Promise<void> {
     hangRate: args.hangRate,
     aliases,
     seed: args.world,
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "EADDRINUSE") throw new UsageError(`--port ${args.port}: ${args.host}:${args.port} is already in use; pass another --port (0 picks a free one)`);
+    throw err;
   });
   console.log(`${SIMLM_VERSION} world ${args.world} (a surrogate, not a language model) serving at ${server.url}`);
   if (aliases) console.log(`  strict mode: serving only ${Object.entries(aliases).map(([name, model]) => `${name} (${model})`).join(", ")}; any other model name gets 404 model_not_found`);

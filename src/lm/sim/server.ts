@@ -26,6 +26,7 @@
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { UsageError } from "../../core/failure";
 import { encodeFloat32Base64 } from "../../core/float32-base64";
 import { createRng, type Rng } from "../../core/random";
 import { EXAMPLE_HEADER, SAMPLE_HEADER, SKILL_HEADER } from "../routing";
@@ -220,10 +221,10 @@ export async function serveSim(options: SimServerOptions): Promise<SimServer> {
   // Served name → provider model: the aliases in strict mode, else every provider model as itself.
   const served = new Map(options.aliases ? Object.entries(options.aliases) : providerModels.map((m) => [m, m]));
   for (const [alias, target] of served) {
-    if (alias === "") throw new Error(`serve-sim: an alias name is empty; name each alias`);
-    if (!providerModels.includes(target)) throw new Error(`serve-sim: alias "${alias}" names "${target}", which ${provider.id} does not serve (models: ${providerModels.join(", ")})`);
+    if (alias === "") throw new UsageError(`serve-sim: an alias name is empty; name each alias`);
+    if (!providerModels.includes(target)) throw new UsageError(`serve-sim: alias "${alias}" names "${target}", which ${provider.id} does not serve (models: ${providerModels.join(", ")})`);
   }
-  if (served.size === 0) throw new Error(`serve-sim: strict mode needs at least one alias`);
+  if (served.size === 0) throw new UsageError(`serve-sim: strict mode needs at least one alias`);
   const servedNames = [...served.keys()];
   const created = Math.floor(Date.now() / 1000);
   const pendingTimers = new Set<NodeJS.Timeout>();
