@@ -93,7 +93,7 @@ test("ColBERTv2 client: GET ?query=&k=, parses 'Title | text', keeps k hits", as
     assert.equal(seen[0]!.searchParams.get("query"), "capital of France & more");
     assert.equal(seen[0]!.searchParams.get("k"), "2");
     assert.equal((await retriever.search("x", 5))[2]!.text, "A city | with pipes.");
-    await assert.rejects(new ColBERTv2Retriever(`${base}/broken`).search("x", 1), /ColBERTv2 server http:.*\/broken failed: answered HTTP 500; check the URL/);
+    await assert.rejects(new ColBERTv2Retriever(`${base}/broken`).search("x", 1), /ColBERTv2 server http:.*\/broken answered HTTP 500/);
     await assert.rejects(new ColBERTv2Retriever(`${base}/notcolbert`).search("x", 1), /without a "topk" list/);
   } finally {
     await new Promise((resolve) => server.close(resolve));
@@ -102,5 +102,5 @@ test("ColBERTv2 client: GET ?query=&k=, parses 'Title | text', keeps k hits", as
   await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
   const port = (closed.address() as AddressInfo).port;
   await new Promise((resolve) => closed.close(resolve));
-  await assert.rejects(new ColBERTv2Retriever(`http://127.0.0.1:${port}/wiki17_abstracts`, { timeoutMs: 2000 }).search("x", 1), /failed: ECONNREFUSED/);
+  await assert.rejects(new ColBERTv2Retriever(`http://127.0.0.1:${port}/wiki17_abstracts`, { timeoutMs: 2000 }).search("x", 1), /ColBERTv2 server http:\/\/127\.0\.0\.1:\d+\/wiki17_abstracts: cannot be reached \(ECONNREFUSED\); start the ColBERTv2 server .*or use --set retriever=bm25/);
 });

@@ -85,15 +85,17 @@ test("evaluate reports per-example scores, mean, std over repeats and a 95% CI",
   assert.equal(r.failures, 0);
 });
 
-test("a component that throws scores 0 and is counted as a failure", async () => {
+test("a component that throws is a counted failure, left out of the means (never a 0)", async () => {
   const boom = new FunctionComponent({ name: "boom", description: "", inputFields: ["x"], outputFields: ["total"] }, (i) => {
     if (i.x === 2) throw new Error("kaput");
     return { total: 1 };
   });
   const sys = new CompoundSystem({ name: "b", components: [boom], metric: (p) => Number(p.total) });
   const r = await sys.evaluate(examples, ctx());
-  assert.deepEqual(r.perExample, [1, 0, 1]);
+  assert.deepEqual(r.perExample, [1, null, 1]);
+  assert.equal(r.mean, 1);
   assert.equal(r.failures, 1);
+  assert.deepEqual(r.failureCounts.toJSON(), { runs: 3, failed: { error: 1 }, parseFailures: 0, reruns: 0 });
 });
 
 test("the budget stops evaluation with a typed error once system runs hit the cap", async () => {

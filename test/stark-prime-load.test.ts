@@ -87,7 +87,7 @@ test("the STaRK system runs end to end on the loaded examples under SimLM", asyn
   assert.equal(result.n, 2);
   assert.equal(result.failures, 0);
   // Every candidate set holds a gold answer, so each MRR is at least 1/5.
-  assert.ok(result.perExample.every((s) => s >= 0.2 && s <= 1), String(result.perExample));
+  assert.ok(result.perExample.every((s) => s !== null && s >= 0.2 && s <= 1), String(result.perExample));
 });
 
 /** Asserts a one-line DataError naming the candidate file, line and field, with the build script as the fix. */

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import type { Component } from "../src/core/component";
 import type { Fields } from "../src/core/json";
 import { isTrainable } from "../src/core/policy";
+import { meanOfRan } from "../src/core/system";
 import type { WeightsValue } from "../src/core/variable";
 import { retrievalTokens } from "../src/data/text";
 import { feedbackRanking } from "../src/lm/sim/skills/amazon";
@@ -131,13 +132,13 @@ test("the Optimas weights optimizer (REINFORCE) trains the session analyzer towa
 });
 
 /** Per-example scores on the test subset (a changed variable must change some example's outcome). */
-async function testScores(change: (system: Runtime["system"]) => void): Promise<number[]> {
+async function testScores(change: (system: Runtime["system"]) => void): Promise<(number | null)[]> {
   const system = rt.entry.build(rt.settings);
   change(system);
   return (await system.evaluate(TEST_SUBSET, rt.ctx)).perExample;
 }
 
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const mean = (xs: readonly (number | null)[]): number => meanOfRan(xs);
 
 test("each optimizable variable of the Amazon system changes its score", async () => {
   const base = await testScores(() => undefined);

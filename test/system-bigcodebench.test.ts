@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RunContext } from "../src/core/context";
 import type { CompoundSystem } from "../src/core/system";
+import { StageFailures } from "../src/core/run-failures";
 import { BIGCODEBENCH_SUBSETS, bigcodebenchOracle, testMethodNames, type BigCodeBenchSubset } from "../src/data/bigcodebench";
 import { OracleStore } from "../src/data/oracle";
 import { LMClient } from "../src/lm/client";
@@ -214,7 +215,9 @@ test("wiring: code and test generators in parallel from the question, then the e
 test("a run executes the generated tests for real and scores the final code on the hidden tests", async () => {
   const system = buildBigCodeBenchSystem({ sandbox });
   for (const example of data.test.slice(0, 3)) {
-    const { score, result } = await system.score(example, context(0));
+    const scored = await system.score(example, context(0), new StageFailures("test", "simlm"));
+    assert.ok(scored, "the run did not fail");
+    const { score, result } = scored;
     const ctxFields = result!.context;
     const executed = await sandbox.run({ code: String(ctxFields.initial_code), tests: String(ctxFields.additional_unit_tests), entryPoint: "task_func" });
     assert.equal(ctxFields.execution_result, describeExecution(executed));

@@ -89,7 +89,7 @@ test("hints evidence rises with the gold paragraphs retrieved and falls with dis
   assert.ok(diluted < both, `ten paragraphs (${diluted}) should distract more than the two gold ones (${both})`);
 });
 
-async function scores(change: (system: CompoundSystem) => void): Promise<number[]> {
+async function scores(change: (system: CompoundSystem) => void): Promise<(number | null)[]> {
   const system = rt.entry.build(rt.settings);
   change(system);
   return (await system.evaluate(rt.data.test, rt.ctx, { repeats: 2 })).perExample;

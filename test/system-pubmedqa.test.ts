@@ -101,7 +101,7 @@ test("the summarize skill extracts the context's sentences that BM25 ranks most 
   assert.equal(outcomes.get("good"), relevant.join(" "));
 });
 
-async function scores(change: (system: CompoundSystem) => void): Promise<number[]> {
+async function scores(change: (system: CompoundSystem) => void): Promise<(number | null)[]> {
   const system = rt.entry.build(rt.settings);
   change(system);
   return (await system.evaluate(TEST_SUBSET, rt.ctx)).perExample;

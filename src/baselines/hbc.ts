@@ -50,6 +50,7 @@ async function cloneByCollection(session: BaselineSession, component: Component,
     concurrency: session.protocol.concurrency,
     round,
   });
+  session.failures.collection.merge(collection.failureCounts.toJSON());
   const kept = collection.examples.flatMap((e) => keptSample(e));
   const variable = component.variable!;
   if (variable.kind === "prompt") {
@@ -102,8 +103,8 @@ async function cloneWeights(session: BaselineSession, component: Component, roun
   const concurrency = session.protocol.concurrency;
   const policy = await component.policyFrom(variable.value);
   try {
-    const rows = await policyRows(system, component.name, batch, runCtx, concurrency);
-    const scored = await sampleAndScore(system, component.name, policy, rows, { samples: settings.samples, rng: ctx.rng(`hbc/policy/${component.name}`), ctx: runCtx, concurrency });
+    const rows = await policyRows(system, component.name, batch, runCtx, concurrency, session.failures.collection);
+    const scored = await sampleAndScore(system, component.name, policy, rows, { samples: settings.samples, rng: ctx.rng(`hbc/policy/${component.name}`), ctx: runCtx, concurrency, failures: session.failures.collection });
     const kept = scored.map((samples) => samples.reduce((b, s) => (s.reward > b.reward ? s : b))).filter((s) => s.reward > 0);
     if (kept.length === 0) return { patch: undefined, summary: { kept: 0 } };
     const targets = kept.map((s) => ({ inputs: s.inputs, action: s.action, advantage: 1 }));

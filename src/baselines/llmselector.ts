@@ -45,7 +45,7 @@ export const llmSelectorMethod: Method = {
       const settings = SETTINGS[preset];
       const targets = modelComponents(system);
       const batch = shuffled(train, ctx.rng("llmselector/batch")).slice(0, settings.trainSize);
-      const scorer = new GlobalScorer(system, ctx, { sampleIndex: TRAIN_SAMPLE_INDEX, stage: "optimize", concurrency: session.protocol.concurrency });
+      const scorer = new GlobalScorer(system, ctx, { sampleIndex: TRAIN_SAMPLE_INDEX, stage: "optimize", concurrency: session.protocol.concurrency }, session.failures.collection);
       const allocation = Object.fromEntries(targets.map((t) => [t.name, t.variable.value]));
       for (let round = 1; round <= settings.rounds; round++) {
         let changed = false;

@@ -69,7 +69,7 @@ function demoText(demo: Demo): string {
 /** Per module, demo sets drawn from the training runs whose global score is perfect. */
 async function bootstrapDemoSets(session: BaselineSession, targets: readonly Component[], settings: Settings): Promise<Map<string, Demo[][]>> {
   const { system, ctx, train } = session.args;
-  const scorer = new GlobalScorer(system, ctx, { sampleIndex: TRAIN_SAMPLE_INDEX, stage: "optimize", concurrency: session.protocol.concurrency });
+  const scorer = new GlobalScorer(system, ctx, { sampleIndex: TRAIN_SAMPLE_INDEX, stage: "optimize", concurrency: session.protocol.concurrency }, session.failures.collection);
   const runs = await scorer.traces(shuffled(train, ctx.rng("mipro/bootstrap")).slice(0, settings.bootstrapSize));
   const successes = runs.filter((r) => r.result !== undefined && r.score >= SUCCESS_SCORE);
   const sets = new Map<string, Demo[][]>();

@@ -34,7 +34,7 @@ export const oproMethod: Method = {
     runBaseline("opro", args, async (session) => {
       const { system, ctx, train, preset } = args;
       const settings = SETTINGS[preset];
-      const scorer = new GlobalScorer(system, ctx, { sampleIndex: TRAIN_SAMPLE_INDEX, stage: "optimize", concurrency: session.protocol.concurrency });
+      const scorer = new GlobalScorer(system, ctx, { sampleIndex: TRAIN_SAMPLE_INDEX, stage: "optimize", concurrency: session.protocol.concurrency }, session.failures.collection);
       const targets = promptComponents(system);
       const steps = Math.max(settings.minStepsPerComponent, Math.ceil(settings.steps / targets.length));
       for (const component of targets) {

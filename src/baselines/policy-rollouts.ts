@@ -5,13 +5,15 @@ import type { Fields, Json } from "../core/json";
 import { isTrainable, type Policy, type TrainableComponent } from "../core/policy";
 import type { Rng } from "../core/random";
 import type { CompoundSystem, Example } from "../core/system";
-import { BudgetExceededError } from "../lm/budget";
+import type { FailureCounts } from "../core/failure";
+import { StageFailures } from "../core/run-failures";
 
 /**
  * Samples from a local model's policy scored by the global reward: run the system once to get the
  * component's inputs, draw several actions from the policy on them, substitute each sampled output
  * for the component's and run the rest of the system (one system run per sample), scoring the
  * final outputs with the global metric. Shared by REINFORCE and behaviour cloning of `weights`.
+ * A run that fails is counted in `failures` and left out: no row, or no sample (never a reward of 0).
  */
 
 export type TrainableWeights = Component & TrainableComponent;
@@ -34,51 +36,78 @@ export interface ScoredSample {
   reward: number;
 }
 
-export async function policyRows(system: CompoundSystem, component: string, examples: readonly Example[], ctx: RunContext, concurrency: number): Promise<PolicyRow[]> {
+export async function policyRows(
+  system: CompoundSystem,
+  component: string,
+  examples: readonly Example[],
+  ctx: RunContext,
+  concurrency: number,
+  failures: FailureCounts,
+): Promise<PolicyRow[]> {
   const index = system.indexOf(component);
+  const stage = new StageFailures("collect", ctx.lm.providerId, examples.length);
   const rows = await mapLimit(examples, concurrency, async (example): Promise<PolicyRow | undefined> => {
+    stage.counts.recordRun();
     try {
-      const base = await system.run(example, ctx);
+      const base = await system.run(example, ctx, stage.counts);
+      stage.recordParse(base.trace);
       const upstream: Fields = { ...base.context };
       for (const later of system.components.slice(index)) for (const f of later.outputFields) delete upstream[f];
       return { example, inputs: base.trace[index]!.inputs, upstream };
     } catch (err) {
-      if (err instanceof BudgetExceededError) throw err;
+      stage.record(err);
       return undefined; // a run that fails upstream gives the policy no input to learn on
     }
   });
+  failures.merge(stage.finish().toJSON());
   return rows.filter((r): r is PolicyRow => r !== undefined);
 }
 
-/** `samples` draws per row (drawn in row order from `rng`, so the result does not depend on timing), each scored by a rollout. */
+
+/**
+ * `samples` draws per row (drawn in row order from `rng`, so the result does not depend on timing),
+ * each scored by a rollout; samples whose rollout failed are left out, and rows left without samples.
+ */
 export async function sampleAndScore(
   system: CompoundSystem,
   component: string,
   policy: Policy,
   rows: readonly PolicyRow[],
-  options: { samples: number; rng: Rng; ctx: RunContext; concurrency: number },
+  options: { samples: number; rng: Rng; ctx: RunContext; concurrency: number; failures: FailureCounts },
 ): Promise<ScoredSample[][]> {
   const index = system.indexOf(component);
   const drawn = rows.map((row) => Array.from({ length: options.samples }, () => ({ row, ...policy.sample(row.inputs, options.rng) })));
-  return mapLimit(drawn, options.concurrency, async (samples) =>
-    Promise.all(
-      samples.map(async ({ row, outputs, action }, k) => ({
-        inputs: row.inputs,
-        action,
-        reward: await rolloutReward(system, index, row, outputs, options.ctx.withExample(row.example.id).withSample(options.ctx.sampleIndex + k)),
-      })),
-    ),
-  );
+  const isLast = index === system.components.length - 1;
+  const stage = new StageFailures("collect", options.ctx.lm.providerId, isLast ? 0 : rows.length * options.samples);
+  const scored = await mapLimit(drawn, options.concurrency, async (samples) => {
+    const rewards = await Promise.all(
+      samples.map(({ row, outputs }, k) => rolloutReward(system, index, row, outputs, options.ctx.withExample(row.example.id).withSample(options.ctx.sampleIndex + k), stage)),
+    );
+    return samples.flatMap(({ row, action }, k) => {
+      const reward = rewards[k];
+      return reward === undefined ? [] : [{ inputs: row.inputs, action, reward }];
+    });
+  });
+  options.failures.merge(stage.finish().toJSON());
+  return scored.filter((samples) => samples.length > 0);
 }
 
-async function rolloutReward(system: CompoundSystem, index: number, row: PolicyRow, outputs: Fields, ctx: RunContext): Promise<number> {
+/** The global reward of one sampled output, or undefined when its rollout failed (counted in `stage`). */
+async function rolloutReward(system: CompoundSystem, index: number, row: PolicyRow, outputs: Fields, ctx: RunContext, stage: StageFailures): Promise<number | undefined> {
   const context = { ...row.upstream, ...outputs };
+  const isLast = index === system.components.length - 1;
+  if (!isLast) stage.counts.recordRun();
   try {
-    const final = index === system.components.length - 1 ? pick(context, system.finalOutputFields) : (await system.runFrom(index + 1, context, ctx)).outputs;
+    let final = pick(context, system.finalOutputFields);
+    if (!isLast) {
+      const result = await system.runFrom(index + 1, context, ctx, stage.counts);
+      stage.recordParse(result.trace);
+      final = result.outputs;
+    }
     return await system.scoreOutputs(final, row.example);
   } catch (err) {
-    if (err instanceof BudgetExceededError) throw err;
-    return 0;
+    stage.record(err);
+    return undefined;
   }
 }
 

@@ -43,8 +43,8 @@ export const reinforceMethod: Method = {
           for (let epoch = 1; epoch <= settings.epochs; epoch++) {
             const runCtx = ctx.withStage("optimize").withSample(EPOCH_STRIDE * epoch);
             const batch = shuffled(train, rng).slice(0, settings.batchSize);
-            const rows = await policyRows(system, component.name, batch, runCtx, concurrency);
-            const scored = await sampleAndScore(system, component.name, policy, rows, { samples: settings.samples, rng, ctx: runCtx, concurrency });
+            const rows = await policyRows(system, component.name, batch, runCtx, concurrency, session.failures.collection);
+            const scored = await sampleAndScore(system, component.name, policy, rows, { samples: settings.samples, rng, ctx: runCtx, concurrency, failures: session.failures.collection });
             const updates = scored.flatMap((samples) => {
               const baseline = mean(samples.map((s) => s.reward));
               return samples.map((s) => ({ inputs: s.inputs, action: s.action, advantage: s.reward - baseline }));

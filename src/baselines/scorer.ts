@@ -1,36 +1,39 @@
 import type { Overrides, RunContext } from "../core/context";
 import { mapLimit } from "../core/concurrency";
 import { stableStringify } from "../core/json";
-import { mean } from "../core/stats";
-import type { CompoundSystem, Example, RunResult } from "../core/system";
+import type { FailureCounts } from "../core/failure";
+import { StageFailures } from "../core/run-failures";
+import { summarizePasses, type CompoundSystem, type Example, type RunResult } from "../core/system";
 
 /**
  * Scores system states with the global metric: one full system run per (state, example, pass),
  * pass r at sample index `sampleIndex + r`, aggregated exactly as `CompoundSystem.evaluate` does.
  * A state is the effective variables and configs of every component under the given overrides; a
  * (state, example, pass) already scored is not run again, as a response cache would answer it, so
- * re-validating the incumbent or re-scoring a repeated candidate costs nothing.
+ * re-validating the incumbent or re-scoring a repeated candidate costs nothing. A run that failed
+ * is counted in the scorer's stage and left out of the means.
  */
 export interface ScoredRun {
   score: number;
-  /** Absent when the run threw (scored 0). */
-  result?: RunResult;
+  result: RunResult;
 }
 
 export interface Scores {
-  /** Per-example mean over passes, in example order. */
-  perExample: number[];
+  /** Per-example mean over passes, in example order; null when every pass of the example failed. */
+  perExample: (number | null)[];
   /** Mean over passes of each pass's mean (CompoundSystem.evaluate's `mean`). */
   mean: number;
 }
 
 export class GlobalScorer {
-  private readonly memo = new Map<string, number>();
+  private readonly memo = new Map<string, number | null>();
 
   constructor(
     private readonly system: CompoundSystem,
     private readonly ctx: RunContext,
     private readonly options: { sampleIndex: number; stage: string; concurrency: number; repeats?: number },
+    /** Where the scorer's runs and failures are counted (each call is a stage of its own for the fatal checks). */
+    readonly failures: FailureCounts,
   ) {}
 
   /** The global metric of the system under `overrides` on `examples`, over `repeats` passes. */
@@ -38,27 +41,37 @@ export class GlobalScorer {
     const ctx = this.context(overrides);
     const state = this.stateKey(ctx);
     const jobs = Array.from({ length: repeats }, (_, r) => examples.map((example) => ({ r, example }))).flat();
+    const stage = this.stage(jobs.length);
     const flat = await mapLimit(jobs, this.options.concurrency, async ({ r, example }) => {
       const key = `${state}\u0000${example.id}\u0000${r}`;
       const known = this.memo.get(key);
       if (known !== undefined) return known;
-      const { score } = await this.system.score(example, ctx.withSample(this.options.sampleIndex + r));
+      const score = (await this.system.score(example, ctx.withSample(this.options.sampleIndex + r), stage))?.score ?? null;
       this.memo.set(key, score);
       return score;
     });
+    this.failures.merge(stage.finish().toJSON());
     const passes = Array.from({ length: repeats }, (_, r) => flat.slice(r * examples.length, (r + 1) * examples.length));
-    return { perExample: examples.map((_, i) => mean(passes.map((p) => p[i]!))), mean: mean(passes.map(mean)) };
+    const { perExample, mean } = summarizePasses(passes);
+    return { perExample, mean };
   }
 
-  /** One pass that runs every example (no memory, as traces are needed) and returns the runs. */
+  /** One pass that runs every example (no memory, as traces are needed) and returns the runs that did not fail. */
   async traces(examples: readonly Example[], overrides: Overrides = {}): Promise<ScoredRun[]> {
     const ctx = this.context(overrides);
     const state = this.stateKey(ctx);
-    return mapLimit(examples, this.options.concurrency, async (example) => {
-      const { score, result } = await this.system.score(example, ctx.withSample(this.options.sampleIndex));
-      this.memo.set(`${state}\u0000${example.id}\u00000`, score);
-      return { score, result };
+    const stage = this.stage(examples.length);
+    const runs = await mapLimit(examples, this.options.concurrency, async (example) => {
+      const scored = await this.system.score(example, ctx.withSample(this.options.sampleIndex), stage);
+      this.memo.set(`${state}\u0000${example.id}\u00000`, scored?.score ?? null);
+      return scored;
     });
+    this.failures.merge(stage.finish().toJSON());
+    return runs.filter((r): r is ScoredRun => r !== undefined);
+  }
+
+  private stage(plannedRuns: number): StageFailures {
+    return new StageFailures(this.options.stage, this.ctx.lm.providerId, plannedRuns);
   }
 
   private context(overrides: Overrides): RunContext {

@@ -1,7 +1,8 @@
 import type { Overrides } from "../core/context";
 import { VALIDATION_SAMPLE_INDEX, type MethodArgs, type MethodOutcome } from "../core/method";
-import { mean, std } from "../core/stats";
-import type { Example, StateDict } from "../core/system";
+import { FailureCounts, FatalRunError, type FailureCountsJson } from "../core/failure";
+import { std } from "../core/stats";
+import { pairedGain, type Example, type StateDict } from "../core/system";
 import { applyPatch, type VariablePatch } from "../core/variable";
 import { BudgetExceededError, type BudgetSpent } from "../lm/budget";
 import { sharedProtocol, type SharedProtocol } from "./protocol";
@@ -10,7 +11,8 @@ import { GlobalScorer, type Scores } from "./scorer";
 /**
  * The frame every baseline runs in: the initial validation score, the validation gate that makes
  * a change permanent, the step record written to `history.json` after every step, and the clean
- * ends — a budget cap or a STOP file leaves the best state found so far in the system.
+ * ends — a budget cap or a STOP file leaves the best state found so far in the system. A fatal
+ * error records the stop and its line in `history.json` and propagates (a resume starts over).
  */
 
 /** Changes to some components' variables, by component name. */
@@ -38,6 +40,10 @@ export interface BaselineHistory {
   notes: Record<string, unknown>;
   steps: Record<string, unknown>[];
   budget: BudgetSpent;
+  /** Failed runs by stage: "collection" is every run on training data, "validation" the gate's runs. */
+  failures: Record<"collection" | "validation", FailureCountsJson>;
+  /** The line of the fatal error that stopped the run. */
+  error?: string;
 }
 
 class StopRequested extends Error {}
@@ -52,6 +58,8 @@ export class BaselineSession {
   private readonly steps: Record<string, unknown>[] = [];
   private readonly notes: Record<string, unknown> = {};
   private acceptedCount = 0;
+  /** Failed runs of the method's stages (training-data runs, validation runs), by cause. */
+  readonly failures = { collection: new FailureCounts(), validation: new FailureCounts() };
 
   constructor(
     readonly method: string,
@@ -64,7 +72,7 @@ export class BaselineSession {
       repeats: this.protocol.valRepeats,
       stage: "validate",
       concurrency: this.protocol.concurrency,
-    });
+    }, this.failures.validation);
   }
 
   /** Scores the unchanged system on validation: the bar every change must clear. */
@@ -88,10 +96,10 @@ export class BaselineSession {
   async gate(patches: Patches): Promise<GateResult> {
     const valBefore = this.bestScore;
     const after = await this.valScorer.evaluate(this.val, patchOverrides(patches));
-    const diffs = after.perExample.map((a, i) => a - this.best!.scores.perExample[i]!);
+    const { diffs, gain } = pairedGain(after.perExample, this.best!.scores.perExample);
     const { acceptTolerance, acceptStdErrors } = this.protocol;
     const bar = Math.max(acceptTolerance, (acceptStdErrors * std(diffs)) / Math.sqrt(diffs.length));
-    const accepted = Object.keys(patches).length > 0 && mean(diffs) > bar;
+    const accepted = Object.keys(patches).length > 0 && gain > bar;
     if (accepted) {
       const system = this.args.system;
       for (const [name, patch] of Object.entries(patches)) {
@@ -117,7 +125,7 @@ export class BaselineSession {
     if (this.args.runDir.stopRequested()) throw new StopRequested();
   }
 
-  private history(status: BaselineHistory["status"]): BaselineHistory {
+  private history(status: BaselineHistory["status"], error?: string): BaselineHistory {
     return {
       method: this.method,
       status,
@@ -128,11 +136,22 @@ export class BaselineSession {
       notes: this.notes,
       steps: this.steps,
       budget: this.args.ctx.budget.spent,
+      failures: this.failureJson(),
+      ...(error !== undefined ? { error } : {}),
     };
   }
 
-  private save(status: BaselineHistory["status"]): void {
-    this.args.runDir.write("history.json", this.history(status));
+  private save(status: BaselineHistory["status"], error?: string): void {
+    this.args.runDir.write("history.json", this.history(status, error));
+  }
+
+  private failureJson(): BaselineHistory["failures"] {
+    return { collection: this.failures.collection.toJSON(), validation: this.failures.validation.toJSON() };
+  }
+
+  /** Records a fatal stop: the history says "stopped" with the error's line; the caller rethrows. */
+  recordFatal(err: FatalRunError): void {
+    this.save("stopped", err.message);
   }
 
   /** Ends the run: the best state goes back into the system, history and state are written. */
@@ -148,6 +167,7 @@ export class BaselineSession {
       iterations: this.steps.length,
       accepted: this.acceptedCount,
       lrfPairAccuracy: null,
+      extra: { failures: this.failureJson() },
     };
   }
 }
@@ -162,7 +182,10 @@ export async function runBaseline(method: string, args: MethodArgs, body: (sessi
   } catch (err) {
     if (err instanceof StopRequested) status = "stopped";
     else if (err instanceof BudgetExceededError) status = "budget";
-    else throw err;
+    else {
+      if (err instanceof FatalRunError) session.recordFatal(err);
+      throw err;
+    }
   }
   return session.finish(status);
 }

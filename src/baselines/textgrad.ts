@@ -54,7 +54,7 @@ export const textGradMethod: Method = {
     runBaseline("textgrad", args, async (session) => {
       const { system, ctx, train, preset } = args;
       const settings = SETTINGS[preset];
-      const scorer = new GlobalScorer(system, ctx, { sampleIndex: TRAIN_SAMPLE_INDEX, stage: "optimize", concurrency: session.protocol.concurrency });
+      const scorer = new GlobalScorer(system, ctx, { sampleIndex: TRAIN_SAMPLE_INDEX, stage: "optimize", concurrency: session.protocol.concurrency }, session.failures.collection);
       const next = minibatches(train, settings.batchSize, ctx.rng("textgrad/batches"));
       for (let step = 1; step <= settings.steps; step++) {
         const batch = next();

@@ -22,6 +22,8 @@ export interface CallEnv {
   config: Record<string, Json>;
   ctx: RunContext;
   component: string;
+  /** Says that the model's reply could not be parsed: the call's outputs are empty, a legitimate 0 that is counted. */
+  markUnparsed(): void;
 }
 
 /** The record of one component call, returned with its outputs (never stored on the component). */
@@ -30,6 +32,8 @@ export interface CallRecord {
   inputs: Fields;
   outputs: Fields;
   variable: Variable | null;
+  /** True when the component's reply could not be parsed (its outputs are empty). */
+  parseFailed?: boolean;
 }
 
 export abstract class Component {
@@ -111,19 +115,25 @@ export abstract class Component {
     config: Record<string, Json>,
     ctx: RunContext,
     selector: ValueSelector,
-  ): Promise<{ outputs: Fields; used: Variable }> {
+  ): Promise<{ outputs: Fields; used: Variable; parseFailed: boolean }> {
     const patches: VariablePatch[] =
       variable.kind === "params"
         ? enumerateSpace(variable.space).map((value) => ({ kind: "params", value }))
         : variable.choices.map((value) => ({ kind: "model", value }));
-    const candidates: { patch: VariablePatch; outputs: Fields; variable: Variable }[] = [];
+    const candidates: { patch: VariablePatch; outputs: Fields; variable: Variable; parseFailed: boolean }[] = [];
     for (const patch of patches) {
       const v = applyPatch(variable, patch);
-      candidates.push({ patch, variable: v, outputs: await this.forward(inputs, { variable: v, config, ctx, component: this.name }) });
+      candidates.push({ patch, variable: v, ...(await this.forwardOnce(inputs, v, config, ctx)) });
     }
     const chosen = candidates[await selector(inputs, candidates)];
     if (!chosen) throw new Error(`the per-input selector of "${this.name}" returned no valid candidate index`);
-    return { outputs: chosen.outputs, used: chosen.variable };
+    return { outputs: chosen.outputs, used: chosen.variable, parseFailed: chosen.parseFailed };
+  }
+
+  private async forwardOnce(inputs: Fields, variable: Variable | undefined, config: Record<string, Json>, ctx: RunContext): Promise<{ outputs: Fields; parseFailed: boolean }> {
+    let parseFailed = false;
+    const outputs = await this.forward(inputs, { variable, config, ctx, component: this.name, markUnparsed: () => (parseFailed = true) });
+    return { outputs, parseFailed };
   }
 
   /** Calls the component on exactly its input fields and returns outputs with the call record. */
@@ -135,14 +145,14 @@ export abstract class Component {
     }
     const { variable, config } = this.resolve(ctx);
     const selector = this.name in ctx.selectors ? ctx.selectors[this.name] : undefined;
-    const { outputs, used } =
+    const { outputs, used, parseFailed } =
       selector !== undefined && (variable?.kind === "params" || variable?.kind === "model")
         ? await this.selectPerInput(picked, variable, config, ctx, selector)
-        : { outputs: await this.forward(picked, { variable, config, ctx, component: this.name }), used: variable };
+        : { ...(await this.forwardOnce(picked, variable, config, ctx)), used: variable };
     for (const f of this.outputFields) {
       if (!(f in outputs)) throw new Error(`component "${this.name}" returned no "${f}" (declared output)`);
     }
-    const record: CallRecord = { component: this.name, inputs: picked, outputs, variable: used ? snapshot(used) : null };
+    const record: CallRecord = { component: this.name, inputs: picked, outputs, variable: used ? snapshot(used) : null, ...(parseFailed ? { parseFailed } : {}) };
     ctx.tracer.event("component", { component: this.name, exampleId: ctx.exampleId, stage: ctx.stage });
     return { outputs, record };
   }

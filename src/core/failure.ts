@@ -79,6 +79,8 @@ export interface FailureCountsJson {
   failed: Record<string, number>;
   /** Runs whose model reply could not be parsed (scored 0, as the paper's metrics do). */
   parseFailures: number;
+  /** Runs re-run after a transient failure (same sample indices, charged once); absent in older records. */
+  reruns?: number;
 }
 
 /** Counts of one stage (baseline, collection, validation, test), by cause. */
@@ -86,6 +88,7 @@ export class FailureCounts {
   runs = 0;
   readonly failed: Record<string, number> = {};
   parseFailures = 0;
+  reruns = 0;
 
   static fromJSON(json: FailureCountsJson | undefined): FailureCounts {
     const counts = new FailureCounts();
@@ -105,6 +108,10 @@ export class FailureCounts {
     this.parseFailures++;
   }
 
+  recordRerun(): void {
+    this.reruns++;
+  }
+
   get failedTotal(): number {
     return Object.values(this.failed).reduce((a, b) => a + b, 0);
   }
@@ -117,6 +124,7 @@ export class FailureCounts {
   merge(other: FailureCountsJson): this {
     this.runs += other.runs;
     this.parseFailures += other.parseFailures;
+    this.reruns += other.reruns ?? 0;
     for (const [cause, n] of Object.entries(other.failed)) this.failed[cause] = (this.failed[cause] ?? 0) + n;
     return this;
   }
@@ -131,6 +139,6 @@ export class FailureCounts {
   }
 
   toJSON(): FailureCountsJson {
-    return { runs: this.runs, failed: { ...this.failed }, parseFailures: this.parseFailures };
+    return { runs: this.runs, failed: { ...this.failed }, parseFailures: this.parseFailures, reruns: this.reruns };
   }
 }

@@ -22,7 +22,8 @@ export interface LLMComponentSpec extends Omit<ComponentSpec, "inputFields" | "o
 /**
  * A component that asks an LM: renders its signature with the effective instruction and demos,
  * calls `ctx.lm.chat` with the effective model and temperature, and parses the reply. A reply the
- * parser cannot read yields empty fields, as a real format failure would.
+ * parser cannot read yields empty fields, as a real format failure would, and marks the call
+ * record as a parse failure (a legitimate 0 that stages count separately).
  */
 export class LLMComponent extends Component {
   readonly inputSpecs: readonly FieldSpec[];
@@ -79,6 +80,7 @@ export class LLMComponent extends Component {
     for (let attempt = 1; parsed.missing.length > 0 && attempt <= retries; attempt++) {
       parsed = parseReply([...this.outputSpecs], (await env.ctx.lm.chat({ ...request, sampleIndex: sampleIndex + PARSE_RETRY_STRIDE * attempt }, meta)).text);
     }
+    if (parsed.missing.length > 0) env.markUnparsed();
     return parsed.outputs;
   }
 }

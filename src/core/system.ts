@@ -4,7 +4,8 @@ import type { RunContext } from "./context";
 import type { Variable } from "./variable";
 import { mapLimit } from "./concurrency";
 import { mean, std, ci95 } from "./stats";
-import { BudgetExceededError } from "../lm/budget";
+import type { FailureCounts } from "./failure";
+import { rerunTransient, StageFailures } from "./run-failures";
 
 /** One dataset row: a stable id (routed to SimLM's oracle) and its fields (inputs and ground truth). */
 export interface Example {
@@ -41,22 +42,62 @@ export interface EvaluateOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface EvalResult {
-  /** scores[r][i]: repeat r on example i; a run that threw scores 0 and is counted in `failures`. */
-  scores: number[][];
-  /** Per-example mean over repeats. */
-  perExample: number[];
-  /** Mean of each repeat over all examples. */
+/** Scores of passes over examples; a failed run is null, left out of every mean (never a 0). */
+export interface PassScores {
+  /** Per-example mean over the passes that ran; null when every pass of the example failed. */
+  perExample: (number | null)[];
+  /** Mean of each pass over its examples that ran. */
   trialMeans: number[];
-  /** Mean over repeats of the trial means. */
+  /** Mean over passes of the trial means. */
   mean: number;
+}
+
+/** The mean of the scores of runs that ran (null marks a failed run); NaN when none ran. */
+export function meanOfRan(xs: readonly (number | null)[]): number {
+  return mean(ran(xs));
+}
+
+function ran(xs: readonly (number | null)[]): number[] {
+  return xs.filter((x): x is number => x !== null);
+}
+
+export function summarizePasses(passes: readonly (readonly (number | null)[])[]): PassScores {
+  const examples = passes[0]?.length ?? 0;
+  const perExample = Array.from({ length: examples }, (_, i) => {
+    const xs = ran(passes.map((p) => p[i] ?? null));
+    return xs.length > 0 ? mean(xs) : null;
+  });
+  const trialMeans = passes.map(meanOfRan);
+  return { perExample, trialMeans, mean: mean(trialMeans) };
+}
+
+/**
+ * Mean paired gain of `after` over `before` on the examples both ran (the validation gate's
+ * statistic), with the per-example differences it is computed from.
+ */
+export function pairedGain(after: readonly (number | null)[], before: readonly (number | null)[]): { diffs: number[]; gain: number } {
+  const diffs = after.flatMap((a, i) => (a === null || before[i] === null || before[i] === undefined ? [] : [a - before[i]!]));
+  return { diffs, gain: diffs.length > 0 ? mean(diffs) : 0 };
+}
+
+/** One scored system run; a run that failed is counted by its stage and has no score. */
+export interface ScoredRun {
+  score: number;
+  result: RunResult;
+}
+
+export interface EvalResult extends PassScores {
+  /** scores[r][i]: repeat r on example i; null for a run that failed (counted in `failureCounts`, left out of the means). */
+  scores: (number | null)[][];
   /** Sample std of the trial means (0 with one repeat). */
   std: number;
   /** Half-width of the 95% t interval over per-example means. */
   ci95: number;
   n: number;
   repeats: number;
+  /** Failed runs (all causes); `failureCounts` has them by cause, with parse failures and re-runs. */
   failures: number;
+  failureCounts: FailureCounts;
 }
 
 export type StateDict = Record<string, { variable: Variable | null; config: Record<string, Json> }>;
@@ -119,22 +160,30 @@ export class CompoundSystem {
     return this.components.filter((c) => c.optimizable);
   }
 
-  /** Runs the whole system on one example (one global system run against the budget). */
-  async run(example: Example, ctx: RunContext): Promise<RunResult> {
+  /** Runs the whole system on one example (one global system run against the budget); `failures` counts its re-runs. */
+  async run(example: Example, ctx: RunContext, failures?: FailureCounts): Promise<RunResult> {
     const inputs: Fields = {};
     for (const f of this.requiredInputFields) {
       if (!(f in example.fields)) throw new Error(`example "${example.id}" lacks field "${f}" that system "${this.name}" reads`);
       inputs[f] = example.fields[f]!;
     }
-    return this.runFrom(0, inputs, ctx.withExample(example.id));
+    return this.runFrom(0, inputs, ctx.withExample(example.id), failures);
   }
 
   /**
    * Runs components[start..] on a context that already holds every field they read (rollouts
-   * re-run the downstream part of the system on frozen upstream outputs). Counts as one system run.
+   * re-run the downstream part of the system on frozen upstream outputs). Counts as one system run,
+   * however often a transient failure makes it run again (same sample indices; recorded in `failures`).
    */
-  async runFrom(start: number, context: Fields, ctx: RunContext): Promise<RunResult> {
+  async runFrom(start: number, context: Fields, ctx: RunContext, failures?: FailureCounts): Promise<RunResult> {
     ctx.budget.reserve("systemRuns");
+    return rerunTransient(
+      () => this.runChain(start, context, ctx),
+      () => failures?.recordRerun(),
+    );
+  }
+
+  private async runChain(start: number, context: Fields, ctx: RunContext): Promise<RunResult> {
     const merged: Fields = { ...context };
     const trace: CallRecord[] = [];
     for (const c of this.components.slice(start)) {
@@ -147,15 +196,21 @@ export class CompoundSystem {
     return { outputs, context: merged, trace };
   }
 
-  /** The global metric of one example; a run or metric that throws scores 0 (budget errors propagate). */
-  async score(example: Example, ctx: RunContext): Promise<{ score: number; failed: boolean; result?: RunResult }> {
+  /**
+   * The global metric of one example, counted in `stage`: a run or metric that throws is a counted
+   * failure with no score (undefined); fatal and budget errors propagate.
+   */
+  async score(example: Example, ctx: RunContext, stage: StageFailures): Promise<ScoredRun | undefined> {
+    stage.counts.recordRun();
     try {
-      const result = await this.run(example, ctx);
-      return { score: await this.scoreOutputs(result.outputs, example), failed: false, result };
+      const result = await this.run(example, ctx, stage.counts);
+      const score = await this.scoreOutputs(result.outputs, example);
+      stage.recordParse(result.trace);
+      return { score, result };
     } catch (err) {
-      if (err instanceof BudgetExceededError) throw err;
+      stage.record(err);
       ctx.tracer.event("failure", { exampleId: example.id, error: String(err) });
-      return { score: 0, failed: true };
+      return undefined;
     }
   }
 
@@ -170,18 +225,17 @@ export class CompoundSystem {
     if (!(Number.isInteger(repeats) && repeats >= 1)) throw new Error(`repeats must be a positive integer (got ${repeats})`);
     if (examples.length === 0) throw new Error(`cannot evaluate system "${this.name}" on an empty dataset`);
     const jobs = Array.from({ length: repeats }, (_, r) => examples.map((ex) => ({ r, ex }))).flat();
+    const stage = new StageFailures(ctx.stage, ctx.lm.providerId, jobs.length);
     let done = 0;
-    let failures = 0;
     const flat = await mapLimit(jobs, options.concurrency ?? 8, async ({ r, ex }) => {
-      const { score, failed } = await this.score(ex, ctx.withSample(ctx.sampleIndex + r));
-      if (failed) failures++;
+      const scored = await this.score(ex, ctx.withSample(ctx.sampleIndex + r), stage);
       options.onProgress?.(++done, jobs.length);
-      return score;
+      return scored?.score ?? null;
     });
+    const failureCounts = stage.finish();
     const scores = Array.from({ length: repeats }, (_, r) => flat.slice(r * examples.length, (r + 1) * examples.length));
-    const perExample = examples.map((_, i) => mean(scores.map((row) => row[i]!)));
-    const trialMeans = scores.map(mean);
-    return { scores, perExample, trialMeans, mean: mean(trialMeans), std: std(trialMeans), ci95: ci95(perExample), n: examples.length, repeats, failures };
+    const passes = summarizePasses(scores);
+    return { scores, ...passes, std: std(passes.trialMeans), ci95: ci95(ran(passes.perExample)), n: examples.length, repeats, failures: failureCounts.failedTotal, failureCounts };
   }
 
   stateDict(): StateDict {

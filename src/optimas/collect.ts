@@ -7,14 +7,18 @@ import { enumerateSpace } from "../core/variable";
 import { mapLimit } from "../core/concurrency";
 import { mean } from "../core/stats";
 import { shuffled } from "../core/random";
-import { BudgetExceededError } from "../lm/budget";
+import type { FailureCounts } from "../core/failure";
+import { rerunTransient, StageFailures } from "../core/run-failures";
 import type { PreferencePair } from "../reward/types";
 import type { OptimasConfig } from "./config";
 
 /**
  * Preference data for one component (§3 of the algorithm spec, with its flaws fixed): run the
  * system, freeze the upstream context, re-sample the component, roll the downstream components out
- * with the current variables, score every candidate with the global metric, and pair them.
+ * with the current variables, score every candidate with the global metric, and pair them. A run
+ * or call that fails (after re-runs of transient failures) is counted in the collection's
+ * `failureCounts` and left out: an example whose base run failed gives no candidates, a candidate
+ * is scored by the mean of its rollouts that ran, and a candidate none of whose rollouts ran is dropped.
  */
 
 export type CollectOptions = Pick<OptimasConfig, "numSamples" | "numRollouts" | "minGap" | "pairRule" | "groundTruthInjection" | "sampleTemperature" | "concurrency"> & {
@@ -31,7 +35,7 @@ export interface Candidate {
   /** The variable patch the candidate was drawn with (params/model sampling), if any. */
   override?: ComponentOverride;
   score: number;
-  /** Rollouts that threw; each scored 0. */
+  /** Rollouts that failed (left out of `score`). */
   failures: number;
 }
 
@@ -46,8 +50,8 @@ export interface Collection {
   component: string;
   examples: CollectedExample[];
   pairs: CollectedPair[];
-  /** Rollouts and base runs that threw (scored as failures, never aborting collection). */
-  failures: number;
+  /** System runs of the collection (base runs and rollouts) and the runs and candidate calls that failed, by cause. */
+  failureCounts: FailureCounts;
 }
 
 const SAMPLE_STRIDE = 1000;
@@ -103,35 +107,42 @@ export async function collectPreferences(
   const component = system.component(componentName);
   const isLast = index === system.components.length - 1;
   const collectCtx = ctx.withStage("collect");
-  let failures = 0;
+  const stage = new StageFailures("collect", ctx.lm.providerId, examples.length);
+  const counts = stage.counts;
 
-  const rollout = async (example: Example, context: Fields): Promise<{ score: number; failures: number }> => {
+  const rollout = async (example: Example, context: Fields): Promise<{ score: number; failures: number } | undefined> => {
     // The last component's candidates are scored once: the metric is deterministic.
     const runs = isLast ? 1 : options.numRollouts;
     const scores: number[] = [];
     let failed = 0;
     for (let r = 0; r < runs; r++) {
+      if (!isLast) counts.recordRun();
       try {
         const exCtx = collectCtx.withExample(example.id).withSample(SAMPLE_STRIDE * (options.round + 1) + r);
-        const outputs = isLast ? pickFinal(system, context) : (await system.runFrom(index + 1, context, exCtx)).outputs;
+        let outputs = pickFinal(system, context);
+        if (!isLast) {
+          const result = await system.runFrom(index + 1, context, exCtx, counts);
+          stage.recordParse(result.trace);
+          outputs = result.outputs;
+        }
         scores.push(await system.scoreOutputs(outputs, example));
       } catch (err) {
-        if (err instanceof BudgetExceededError) throw err;
+        stage.record(err);
         failed++;
-        scores.push(0);
       }
     }
-    return { score: mean(scores), failures: failed };
+    return scores.length > 0 ? { score: mean(scores), failures: failed } : undefined;
   };
 
   const perExample = await mapLimit(examples, options.concurrency, async (example) => {
     const exCtx = collectCtx.withExample(example.id).withSample(SAMPLE_STRIDE * (options.round + 1));
     let base;
+    counts.recordRun();
     try {
-      base = await system.run(example, exCtx);
+      base = await system.run(example, exCtx, counts);
+      stage.recordParse(base.trace);
     } catch (err) {
-      if (err instanceof BudgetExceededError) throw err;
-      failures++;
+      stage.record(err);
       return undefined;
     }
     const record = base.trace[index]!;
@@ -144,11 +155,10 @@ export async function collectPreferences(
       let callCtx = exCtx.withOverrides({ [componentName]: override });
       if (sampleIndex !== undefined) callCtx = callCtx.withSample(sampleIndex);
       try {
-        const { outputs } = await component.call(upstream, callCtx);
+        const { outputs } = await rerunTransient(() => component.call(upstream, callCtx));
         drawn.push({ outputs, override: override.variable ? override : undefined });
       } catch (err) {
-        if (err instanceof BudgetExceededError) throw err;
-        failures++;
+        stage.record(err);
       }
     }
     // The original output joins the samples; duplicates (same outputs) are dropped, first kept.
@@ -164,16 +174,15 @@ export async function collectPreferences(
 
     const candidates: Candidate[] = [];
     for (const d of unique) {
-      const { score, failures: f } = await rollout(example, { ...upstream, ...d.outputs });
-      failures += f;
-      candidates.push({ outputs: d.outputs, override: d.override, score, failures: f });
+      const scored = await rollout(example, { ...upstream, ...d.outputs });
+      if (scored) candidates.push({ outputs: d.outputs, override: d.override, ...scored });
     }
     return { exampleId: example.id, inputs: record.inputs, candidates } satisfies CollectedExample;
   });
 
   const collected = perExample.filter((e): e is CollectedExample => e !== undefined);
   const pairs = collected.flatMap((e) => formPairs(componentName, e.exampleId, e.inputs, e.candidates, options));
-  return { component: componentName, examples: collected, pairs, failures };
+  return { component: componentName, examples: collected, pairs, failureCounts: stage.finish() };
 }
 
 function pickFinal(system: CompoundSystem, context: Fields): Fields {

@@ -1,8 +1,9 @@
 import type { Component } from "../core/component";
 import type { RunContext, ValueSelector } from "../core/context";
-import type { CompoundSystem, Example, StateDict } from "../core/system";
-import { mean, std } from "../core/stats";
+import { meanOfRan, pairedGain, type CompoundSystem, type Example, type StateDict } from "../core/system";
+import { std } from "../core/stats";
 import { shuffled } from "../core/random";
+import { FailureCounts, FatalRunError, type FailureCountsJson } from "../core/failure";
 import { BudgetExceededError, type BudgetSpent } from "../lm/budget";
 import { LocalRewardModel, type PairAccuracy, type SavedLocalRewardModel } from "../reward/lrf";
 import { HashedNgramFeaturizer } from "../reward/hashed-featurizer";
@@ -48,8 +49,11 @@ export interface Checkpoint {
   version: 1;
   nextIteration: number;
   status: "running" | "finished" | "stopped" | "budget";
+  /** The line of the fatal error that stopped the run (status "stopped"); resume clears it. */
+  error?: string;
   initialVal: number;
-  best: { score: number; perExample: number[]; iteration: number };
+  /** perExample: null where every validation pass of the example failed. */
+  best: { score: number; perExample: (number | null)[]; iteration: number };
   stateDict: StateDict;
   perInput: string[];
   buffers: Record<string, CollectedPair[]>;
@@ -65,6 +69,25 @@ export interface Checkpoint {
   history: IterationRecord[];
   initialLrf: { pairs: number; heldOutAccuracy: PairAccuracy | null };
   budget: BudgetSpent;
+  /** Runs and failed runs of every committed collection and validation (absent in older checkpoints). */
+  failures?: OptimasFailures;
+}
+
+export interface OptimasFailures {
+  collection: FailureCountsJson;
+  validation: FailureCountsJson;
+}
+
+function emptyFailures(): OptimasFailures {
+  return { collection: new FailureCounts().toJSON(), validation: new FailureCounts().toJSON() };
+}
+
+/** Adds one iteration's (or the initialization's) counts to the checkpoint's. */
+function addFailures(into: OptimasFailures, collection: FailureCounts, validation: FailureCounts): OptimasFailures {
+  return {
+    collection: FailureCounts.fromJSON(into.collection).merge(collection.toJSON()).toJSON(),
+    validation: FailureCounts.fromJSON(into.validation).merge(validation.toJSON()).toJSON(),
+  };
 }
 
 export interface OptimasRunArgs {
@@ -113,8 +136,10 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
   let lrf: LocalRewardModel;
   if (runDir.exists("checkpoint.json")) {
     cp = runDir.read<Checkpoint>("checkpoint.json", "checkpoint");
-    // Resuming a run that a STOP file ended continues it (the caller removed the STOP file).
+    // Resuming a run that a STOP file or a fatal error ended continues it (the caller removed the STOP file).
     if (cp.status === "stopped") cp.status = "running";
+    delete cp.error;
+    cp.failures ??= emptyFailures();
     // Checkpoints written before selection used expected gaps: start from the buffers' pair gaps.
     cp.recentGaps ??= Object.fromEntries(Object.entries(cp.buffers).map(([name, pairs]) => [name, meanGap(pairs)]));
     system.loadStateDict(cp.stateDict);
@@ -127,8 +152,14 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
   const reward = args.makeLocalReward ? args.makeLocalReward() : new LrfReward(lrf);
   const selectorsFor = (names: readonly string[]): Record<string, ValueSelector> =>
     Object.fromEntries(names.map((n) => [n, perInputSelector(system.component(n), reward)]));
-  const validate = async (perInput: readonly string[]) =>
-    system.evaluate(val, ctx.withStage("validate").withSample(VALIDATION_SAMPLE_INDEX).withSelectors(selectorsFor(perInput)), { concurrency: config.concurrency, repeats: config.valRepeats });
+  // Counts of the iteration in progress; they join the checkpoint's when the iteration commits.
+  let collected = new FailureCounts();
+  let validated = new FailureCounts();
+  const validate = async (perInput: readonly string[]) => {
+    const r = await system.evaluate(val, ctx.withStage("validate").withSample(VALIDATION_SAMPLE_INDEX).withSelectors(selectorsFor(perInput)), { concurrency: config.concurrency, repeats: config.valRepeats });
+    validated.merge(r.failureCounts.toJSON());
+    return r;
+  };
 
   const save = async () => {
     cp.budget = ctx.budget.spent;
@@ -145,6 +176,8 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
         break;
       }
       const it = cp.nextIteration;
+      collected = new FailureCounts();
+      validated = new FailureCounts();
       const ms = { collect: 0, lrf: 0, optimize: 0, validate: 0 };
       const selection = selectComponent(
         {
@@ -169,6 +202,7 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
         const subset = shuffled(args.train, ctx.rng(`fresh/${it}`)).slice(0, config.perIterationNewData);
         const fresh = await collectPreferences(system, component.name, subset, ctx.withSelectors(selectorsFor(cp.perInput)), collectOptions(config, it + 1));
         freshPairs = fresh.pairs;
+        collected.merge(fresh.failureCounts.toJSON());
         cp.recentGaps[component.name] = expectedGap(fresh.examples);
         const bank = fresh.examples.map((e) => ({ exampleId: e.exampleId, inputs: e.inputs }));
         const freshIds = new Set(bank.map((b) => b.exampleId));
@@ -204,12 +238,12 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
         system.component(component.name).update(proposal.variable);
         after = (await validate(perInput)).perExample;
       }
-      const diffs = after.map((a, i) => a - before[i]!);
-      const gain = mean(diffs);
+      // Examples whose validation failed on either side are left out of the paired comparison.
+      const { diffs, gain } = pairedGain(after, before);
       const bar = Math.max(config.acceptTolerance, (config.acceptStdErrors * std(diffs)) / Math.sqrt(diffs.length));
       const accepted = proposal !== undefined && (!config.validationGate || gain > bar);
       if (accepted) {
-        cp.best = { score: mean(after), perExample: after, iteration: it + 1 };
+        cp.best = { score: meanOfRan(after), perExample: after, iteration: it + 1 };
         cp.stateDict = system.stateDict();
         cp.perInput = perInput;
         cp.acceptedAny = true;
@@ -226,27 +260,42 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
         freshPairs: freshPairs.length,
         lrfFreshPairAccuracy: freshAccuracy,
         candidates: result?.candidates ?? [],
-        valBefore: mean(before),
-        valAfter: mean(after),
+        valBefore: meanOfRan(before),
+        valAfter: meanOfRan(after),
         accepted,
         perInput: proposal?.perInput ?? false,
         budget: ctx.budget.spent,
         ms,
       };
       cp.history.push(record);
+      cp.failures = addFailures(cp.failures!, collected, validated);
       cp.nextIteration = it + 1;
       await save();
       emit({ kind: "iteration", record, total: config.iterations });
     }
     if (cp.status === "running") cp.status = "finished";
   } catch (err) {
+    if (err instanceof FatalRunError) recordFatalStop(runDir, err);
     if (!(err instanceof BudgetExceededError)) throw err;
     // The interrupted iteration is dropped: the system goes back to the last checkpointed state.
     system.loadStateDict(cp.stateDict);
     cp.status = "budget";
   }
-  await save();
+  // A budget stop leaves the committed checkpoint as it was (spend, LRF, buffers), like a kill: a
+  // resume after the cap is raised redoes the dropped iteration and ends as an uncapped run.
+  if (cp.status !== "budget") await save();
   return { checkpoint: cp, evalCtx: ctx.withSelectors(selectorsFor(cp.perInput)), lrf };
+}
+
+/**
+ * A fatal error drops the interrupted iteration like a kill would: the committed checkpoint stays
+ * as it was (budget, buffers, counts), marked "stopped" with the error's line, so `optimas resume`
+ * redoes the iteration and ends exactly as an uninterrupted run.
+ */
+function recordFatalStop(runDir: RunDir, err: FatalRunError): void {
+  if (!runDir.exists("checkpoint.json")) return; // stopped during initialization: a resume starts it again
+  const committed = runDir.read<Checkpoint>("checkpoint.json", "checkpoint");
+  runDir.write("checkpoint.json", { ...committed, status: "stopped", error: err.message });
 }
 
 function localOptimize(component: Component, args: LocalOptimizerArgs): Promise<LocalOptimizerResult> {
@@ -274,8 +323,10 @@ async function initialize(args: OptimasRunArgs, val: readonly Example[], emit: (
   const heldOut: CollectedPair[] = [];
   const inputBank: Checkpoint["inputBank"] = {};
   const recentGaps: Record<string, number> = {};
+  const collected = new FailureCounts();
   for (const c of components) {
     const collection = await collectPreferences(system, c.name, trainSet, ctx, collectOptions(config, 0));
+    collected.merge(collection.failureCounts.toJSON());
     recentGaps[c.name] = expectedGap(collection.examples);
     buffers[c.name] = lastN(collection.pairs.filter((p) => !heldOutIds.has(p.exampleId)), config.replayBufferSize);
     heldOut.push(...collection.pairs.filter((p) => heldOutIds.has(p.exampleId)));
@@ -311,6 +362,7 @@ async function initialize(args: OptimasRunArgs, val: readonly Example[], emit: (
     history: [],
     initialLrf: { pairs: trainPairs.length, heldOutAccuracy },
     budget: ctx.budget.spent,
+    failures: addFailures(emptyFailures(), collected, initial.failureCounts),
   };
   return { cp, lrf };
 }

@@ -1,4 +1,5 @@
 import { describeFetchFailure } from "../../data/fetch";
+import { FatalRunError } from "../../core/failure";
 import { retrievalTokens } from "../../data/text";
 
 /** One retrieved passage. */
@@ -106,6 +107,13 @@ export class BM25Index implements Retriever {
 /** The DSPy project's public ColBERTv2 server over the 2017 Wikipedia abstracts (no uptime guarantee). */
 export const DSPY_WIKI17_COLBERT_URL = "http://20.102.90.50:2017/wiki17_abstracts";
 
+const COLBERT_FIX = "start the ColBERTv2 server (or give its address with --set colbert-url=URL), or use --set retriever=bm25; then run `optimas resume <run-dir>`";
+
+/** A retriever failure that may pass: counted as a failed run of cause "tool". */
+class ToolError extends Error {
+  readonly failureCause = "tool";
+}
+
 export interface ColBERTv2Options {
   timeoutMs?: number;
   /** For tests: replaces the global fetch. */
@@ -134,16 +142,26 @@ export class ColBERTv2Retriever implements Retriever {
     const request = new URL(this.url);
     request.searchParams.set("query", query);
     request.searchParams.set("k", String(k));
+    let response: Response;
+    try {
+      response = await this.fetchImpl(request, { signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      // Every later search would fail the same way: the run stops (resumable) instead of scoring 0.
+      throw new FatalRunError(`ColBERTv2 server ${this.url}`, `cannot be reached (${describeFetchFailure(err)})`, COLBERT_FIX);
+    }
+    if (!response.ok) {
+      // A 5xx may pass (the run is re-run, then counted); any other status names a wrong URL.
+      if (response.status >= 500) throw new ToolError(`ColBERTv2 server ${this.url} answered HTTP ${response.status}`);
+      throw new FatalRunError(`ColBERTv2 server ${this.url}`, `answered HTTP ${response.status}`, COLBERT_FIX);
+    }
     let body: unknown;
     try {
-      const response = await this.fetchImpl(request, { signal: AbortSignal.timeout(this.timeoutMs) });
-      if (!response.ok) throw new Error(`answered HTTP ${response.status}`);
       body = await response.json();
     } catch (err) {
-      throw new Error(`ColBERTv2 server ${this.url} failed: ${describeFetchFailure(err)}; check the URL, or retrieve offline with BM25Index`);
+      throw new FatalRunError(`ColBERTv2 server ${this.url}`, `sent a body that is not JSON (${describeFetchFailure(err)})`, COLBERT_FIX);
     }
     const topk = (body as { topk?: unknown } | null)?.topk;
-    if (!Array.isArray(topk)) throw new Error(`ColBERTv2 server ${this.url} answered without a "topk" list; is it a ColBERTv2 server?`);
+    if (!Array.isArray(topk)) throw new FatalRunError(`ColBERTv2 server ${this.url}`, 'answered without a "topk" list (is it a ColBERTv2 server?)', COLBERT_FIX);
     return topk.slice(0, k).map((hit: { text?: unknown; score?: unknown }, i) => {
       if (typeof hit?.text !== "string") throw new Error(`ColBERTv2 server ${this.url}: topk[${i}] has no "text" string`);
       const cut = hit.text.indexOf(" | ");
