@@ -1,8 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { FatalRunError } from "../src/core/failure";
 import { CacheMissError, ResponseCache, cacheKeyOf, chatKeyMaterial } from "../src/lm/cache";
 import type { ChatRequest } from "../src/lm/types";
 
@@ -70,14 +71,17 @@ test("read-write records and replays across cache instances", async (t) => {
   assert.deepEqual(reader.stats, { hits: 1, misses: 0, writes: 0, corrupted: 0 });
 });
 
-test("a read-only miss is a CacheMissError naming the key and the fix", async (t) => {
+test("a read-only miss is a fatal CacheMissError naming the directory, the key and the fix", async (t) => {
   const cache = new ResponseCache({ dir: tempDir(t), mode: "read-only" });
   const key = keyOf(base);
   await assert.rejects(cache.get(key), (err: unknown) => {
     assert.ok(err instanceof CacheMissError);
+    assert.ok(err instanceof FatalRunError);
     assert.equal(err.key, key);
+    assert.equal(err.endpoint, cache.dir);
     assert.match(err.message, new RegExp(key));
-    assert.match(err.message, /read-write/);
+    assert.match(err.message, /--cache read-write/);
+    assert.ok(!err.message.includes("\n"), "one line");
     return true;
   });
   await cache.put(key, chatKeyMaterial("p", base), { text: "x" });
@@ -117,13 +121,25 @@ test("corrupted entries are detected, counted, ignored, and rewritten in read-wr
   for (const [label, content] of damages) {
     writeFileSync(file, content);
     const cache = new ResponseCache({ dir, memoryEntries: 0 });
-    assert.equal(await cache.get(key), undefined, label);
+    const reported: string[] = [];
+    assert.equal(await cache.get(key, (f) => reported.push(f)), undefined, label);
+    assert.deepEqual(reported, [file], `${label}: reported once, with its file`);
     assert.equal(cache.stats.corrupted, 1, label);
     assert.equal(cache.stats.misses, 1, label);
-    await assert.rejects(new ResponseCache({ dir, mode: "read-only" }).get(key), /corrupted/, label);
+    await assert.rejects(new ResponseCache({ dir, mode: "read-only" }).get(key), (err: unknown) => err instanceof FatalRunError && err.message.includes(`${file} is corrupt`), label);
     await cache.put(key, material, { text: "good" });
     assert.deepEqual(await new ResponseCache({ dir }).get(key), { text: "good" }, `${label}: rewritten`);
   }
+});
+
+test("a cache directory that cannot be read or written is fatal, naming the file", async (t) => {
+  const dir = tempDir(t);
+  const material = chatKeyMaterial("p", base);
+  const key = cacheKeyOf(material);
+  const cache = new ResponseCache({ dir });
+  mkdirSync(cache.fileOf(key), { recursive: true }); // a directory where the entry should be: EISDIR on read, rename fails
+  await assert.rejects(cache.get(key), (err: unknown) => err instanceof FatalRunError && err.message.includes(cache.fileOf(key)) && /--cache off/.test(err.message));
+  await assert.rejects(cache.put(key, material, { text: "x" }), (err: unknown) => err instanceof FatalRunError && /cannot write/.test(err.message));
 });
 
 test("writes are atomic: concurrent puts leave whole entries and no temp files", async (t) => {

@@ -1,15 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { LMClient, type LMClientOptions } from "../src/lm/client";
 import { Budget, BudgetExceededError } from "../src/lm/budget";
-import { CacheMissError, ResponseCache } from "../src/lm/cache";
-import { LMHttpError, LMTimeoutError, LMTransportError, parseRetryAfter } from "../src/lm/errors";
+import { CacheMissError, ResponseCache, cacheKeyOf, chatKeyMaterial } from "../src/lm/cache";
+import { LMHttpError, LMRetriesExhaustedError, LMTimeoutError, LMTransportError, parseRetryAfter } from "../src/lm/errors";
+import { FatalRunError, failureCauseOf } from "../src/core/failure";
 import { RunContext } from "../src/core/context";
 import { mapLimit } from "../src/core/concurrency";
 import type { ChatRequest } from "../src/lm/types";
+import { describeLMEvent, type LMClientEvent } from "../src/lm/events";
 import { FakeProvider } from "./lm-fake-provider";
 
 let providerSeq = 0;
@@ -73,13 +75,23 @@ test("client errors are never retried", async () => {
   assert.equal(provider.calls, 1);
 });
 
-test("retries stop after the configured count and surface the last error", async () => {
+test("retries stop after the configured count: retries-exhausted, with the attempts and the last cause, counted in the ledger", async () => {
   const provider = fake();
   for (let i = 0; i < 5; i++) provider.script.push(new LMHttpError(503, `outage ${i}`));
   const { client, waits } = recordingClient({ provider, retries: 2 });
-  await assert.rejects(client.chat(request()), /outage 2/);
+  await assert.rejects(client.chat(request()), (err: unknown) => {
+    assert.ok(err instanceof LMRetriesExhaustedError);
+    assert.equal(failureCauseOf(err), "retries-exhausted");
+    assert.equal(err.attempts, 3);
+    assert.equal(err.lastCause, "http-503");
+    assert.match(err.message, /gave up after 3 attempts.*outage 2/);
+    return true;
+  });
   assert.equal(provider.calls, 3);
   assert.equal(waits.length, 2);
+  const { retries } = client.ledger.snapshot();
+  assert.deepEqual({ ...retries, waitMs: 0 }, { count: 2, waitMs: 0, byCause: { "http-503": 2 }, exhausted: 1 });
+  assert.equal(retries.waitMs, Math.round(waits[0]!) + Math.round(waits[1]!), "the ledger sums the waits the client slept");
 });
 
 test("backoff grows exponentially with deterministic jitter, capped at maxDelayMs", async () => {
@@ -122,17 +134,58 @@ test("Retry-After is read as retry-after-ms, seconds, or an HTTP date", () => {
 test("a call past its timeout is aborted and retried", async () => {
   const hanging = fake({ hang: true });
   const { client, waits } = recordingClient({ provider: hanging, timeoutMs: 20, retries: 1 });
-  await assert.rejects(client.chat(request()), (err: unknown) => err instanceof LMTimeoutError && err.timeoutMs === 20);
+  await assert.rejects(
+    client.chat(request()),
+    (err: unknown) => err instanceof LMRetriesExhaustedError && err.lastError instanceof LMTimeoutError && err.lastError.timeoutMs === 20 && err.lastCause === "timeout",
+  );
   assert.equal(hanging.calls, 2, "the timeout is transient: one retry");
   assert.equal(hanging.inFlight, 0, "the provider saw the abort and settled");
   assert.equal(waits.length, 1);
+  assert.deepEqual(client.ledger.snapshot().retries.byCause, { timeout: 1 });
 });
 
 test("the timeout fires even when the provider ignores the abort signal", async () => {
   const deaf = fake();
   deaf.chat = () => new Promise(() => undefined);
   const { client } = recordingClient({ provider: deaf, timeoutMs: 10, retries: 0 });
-  await assert.rejects(client.chat(request()), LMTimeoutError);
+  await assert.rejects(client.chat(request()), (err: unknown) => err instanceof LMRetriesExhaustedError && err.attempts === 1 && err.lastCause === "timeout");
+});
+
+test("a Retry-After above the maximum stops the run at once, naming the wait and the fix", async () => {
+  const provider = fake();
+  provider.script.push(new LMHttpError(429, "quota", 3_600_000));
+  const { client, waits } = recordingClient({ provider, maxRetryAfterMs: 60_000 });
+  await assert.rejects(client.chat(request()), (err: unknown) => {
+    assert.ok(err instanceof FatalRunError, String(err));
+    assert.match(err.message, /asked to wait 3600 s .* maximum of 60 s/);
+    assert.match(err.message, /--max-retry-after/);
+    assert.ok(err.message.includes(provider.id), "names the endpoint");
+    return true;
+  });
+  assert.deepEqual(waits, [], "nothing waited for the hour");
+  assert.equal(provider.calls, 1);
+
+  const patient = fake();
+  patient.script.push(new LMHttpError(429, "busy", 60_000));
+  const obeyed = recordingClient({ provider: patient, maxRetryAfterMs: 60_000 });
+  await obeyed.client.chat(request());
+  assert.deepEqual(obeyed.waits, [60_000], "a wait at the maximum is obeyed");
+});
+
+test("an endpoint that refuses every connection and never answered is fatal after one call's retries", async () => {
+  const refused = () => new LMTransportError("connect ECONNREFUSED", { unreachable: true });
+  const provider = fake();
+  for (let i = 0; i < 3; i++) provider.script.push(refused());
+  const { client, waits } = recordingClient({ provider, retries: 2 });
+  await assert.rejects(client.chat(request()), (err: unknown) => err instanceof FatalRunError && /unreachable: 3 attempt/.test(err.message) && err.message.includes(provider.id));
+  assert.equal(waits.length, 2);
+
+  // Once it has answered, a refusal is an outage of a live server: counted, not fatal.
+  const flaky = fake();
+  const { client: live } = recordingClient({ provider: flaky, retries: 1 });
+  await live.chat(request(0));
+  flaky.script.push(refused(), refused());
+  await assert.rejects(live.chat(request(1)), LMRetriesExhaustedError);
 });
 
 test("the endpoint concurrency limit is never exceeded, across clients of one endpoint", async () => {
@@ -198,11 +251,57 @@ test("token and cost caps stop the run on the call that crosses them", async () 
   }
 });
 
-test("a read-only cache miss fails without reaching the provider", async (t) => {
+test("a read-only cache miss is fatal without reaching the provider", async (t) => {
   const provider = fake();
-  const client = new LMClient({ provider, cache: new ResponseCache({ dir: tempDir(t), mode: "read-only" }) });
-  await assert.rejects(client.chat(request()), CacheMissError);
+  const dir = tempDir(t);
+  const client = new LMClient({ provider, cache: new ResponseCache({ dir, mode: "read-only" }) });
+  await assert.rejects(client.chat(request()), (err: unknown) => err instanceof CacheMissError && err instanceof FatalRunError && err.message.includes(dir) && /--cache read-write/.test(err.message));
   assert.equal(provider.calls, 0);
+});
+
+test("a corrupt cache entry is reported once and re-fetched in read-write mode, fatal in read-only mode", async (t) => {
+  const dir = tempDir(t);
+  const provider = fake();
+  const recorder = new LMClient({ provider, cache: new ResponseCache({ dir }) });
+  const fresh = await recorder.chat(request());
+  const key = cacheKeyOf(chatKeyMaterial(provider.id, request()));
+  const file = new ResponseCache({ dir }).fileOf(key);
+  const intact = readFileSync(file, "utf8");
+  writeFileSync(file, intact.slice(0, intact.length - 20)); // truncated, as a killed writer or a full disk leaves it
+
+  const events: LMClientEvent[] = [];
+  const { client, waits } = recordingClient({ provider, cache: new ResponseCache({ dir }), onEvent: (e) => events.push(e) });
+  const refetched = await client.chat(request());
+  assert.deepEqual({ ...refetched, cached: false }, fresh);
+  assert.equal(refetched.cached, false, "the reply came from the provider again");
+  assert.equal(provider.calls, 2);
+  assert.deepEqual(waits, [], "no retries, no waiting");
+  assert.deepEqual(events, [{ kind: "cache-corrupt", file, refetch: true }]);
+  assert.equal(client.ledger.snapshot().cacheCorrupted, 1);
+  assert.equal(readFileSync(file, "utf8"), intact, "the entry was rewritten whole");
+  assert.equal((await client.chat(request())).cached, true);
+
+  writeFileSync(file, intact.replace(/"text":"/, '"text":"x'));
+  const replay = new LMClient({ provider, cache: new ResponseCache({ dir, mode: "read-only" }) });
+  await assert.rejects(replay.chat(request()), (err: unknown) => err instanceof FatalRunError && err.message.includes(file) && /corrupt/.test(err.message));
+  assert.equal(replay.ledger.snapshot().cacheCorrupted, 1);
+  assert.equal(provider.calls, 2, "read-only never reaches the provider");
+});
+
+test("each retry is reported before its wait, with the cause, the attempt and the wait", async () => {
+  const provider = fake();
+  provider.script.push(new LMHttpError(429, "slow down", 3_200), new LMTimeoutError(5));
+  const events: LMClientEvent[] = [];
+  const { client, waits } = recordingClient({ provider, retries: 4, onEvent: (e) => events.push(e) });
+  await client.chat(request());
+  assert.deepEqual(
+    events.map((e) => (e.kind === "retry" ? [e.cause, e.attempt, e.attempts, e.waitMs] : e.kind)),
+    [
+      ["http-429", 1, 5, 3_200],
+      ["timeout", 2, 5, waits[1]],
+    ],
+  );
+  assert.equal(describeLMEvent(events[0]!), `retrying (429) in 3.2 s, after attempt 1 of 5 on ${provider.id}`);
 });
 
 test("the ledger totals calls, tokens and cost per model, component and stage", async () => {

@@ -7,16 +7,19 @@
  * holding the key material, the value and a checksum of the value; it never holds API keys or
  * headers, because neither is part of the material. Writes go to a temp file that is renamed into
  * place, so a reader never sees half an entry. A file that does not parse, or whose key or checksum
- * does not match, is counted as corrupted and treated as a miss (in `read-write` mode the next
- * `put` rewrites it).
+ * does not match, is counted as corrupted and reported to the caller's `onCorrupt` once per read; in
+ * `read-write` mode it is a miss (the reply is fetched again and the next `put` rewrites the file).
  *
- * Modes: `read-write` records misses and replays hits; `read-only` replays and turns a miss into a
- * CacheMissError (a replay must never reach a model); `off` neither reads nor writes.
+ * Modes: `read-write` records misses and replays hits; `read-only` replays and turns a miss or a
+ * corrupt entry into a CacheMissError, a FatalRunError (a replay must never reach a model, and a
+ * missing reply must never become a score); `off` neither reads nor writes. A cache directory that
+ * cannot be read or written (permissions, a full disk) is fatal too.
  * A small in-memory LRU sits in front of the disk so a hot entry costs no file read.
  */
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import * as path from "node:path";
+import { FatalRunError } from "../core/failure";
 import { stableStringify, type Json } from "../core/json";
 import type { ChatRequest } from "./types";
 
@@ -42,16 +45,28 @@ export interface ResponseCacheOptions {
   memoryEntries?: number;
 }
 
-export class CacheMissError extends Error {
+/** A read-only replay asked for a reply the cache does not hold intact. */
+export class CacheMissError extends FatalRunError {
   readonly key: string;
-  constructor(key: string, dir: string, corrupted: boolean) {
-    const why = corrupted ? "its entry is corrupted" : "no entry was recorded";
+  constructor(key: string, dir: string, corruptFile: string | undefined) {
     super(
-      `response cache miss in read-only mode: key ${key} (${why}) in ${dir}; record it first with cache mode "read-write", or use cache mode "off"`,
+      dir,
+      corruptFile
+        ? `read-only cache: the entry ${corruptFile} is corrupt (cut short, edited, or not JSON)`
+        : `read-only cache: no reply recorded for request ${key}`,
+      corruptFile
+        ? "delete that file and record it again by running the same command with --cache read-write"
+        : "record the replies first by running the same command with --cache read-write, or use --cache off",
     );
     this.name = "CacheMissError";
     this.key = key;
   }
+}
+
+/** Reading or writing the cache directory itself failed: every later entry would fail alike. */
+function cacheIOError(file: string, doing: string, err: unknown): FatalRunError {
+  const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  return new FatalRunError(file, `cannot ${doing} a response cache entry (${code})`, "check the cache directory's permissions and free space, or run with --cache off");
 }
 
 interface Entry {
@@ -120,8 +135,11 @@ export class ResponseCache {
     return path.join(this.dir, key.slice(0, 2), `${key}.json`);
   }
 
-  /** The recorded value, or undefined on a miss; in `read-only` mode a miss throws CacheMissError. */
-  async get(key: string): Promise<Json | undefined> {
+  /**
+   * The recorded value, or undefined on a miss; in `read-only` mode a miss throws CacheMissError.
+   * `onCorrupt` hears of each corrupt entry read, with its file.
+   */
+  async get(key: string, onCorrupt?: (file: string) => void): Promise<Json | undefined> {
     if (this.mode === "off") return undefined;
     const remembered = this.memory.get(key);
     if (remembered !== undefined) {
@@ -130,17 +148,19 @@ export class ResponseCache {
       this.counts.hits++;
       return remembered;
     }
+    const file = this.fileOf(key);
     let text: string;
     try {
-      text = await readFile(this.fileOf(key), "utf8");
+      text = await readFile(file, "utf8");
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-      return this.miss(key, false);
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw cacheIOError(file, "read", err);
+      return this.miss(key, undefined);
     }
     const value = verified(text, key);
     if (value === undefined) {
       this.counts.corrupted++;
-      return this.miss(key, true);
+      onCorrupt?.(file);
+      return this.miss(key, file);
     }
     this.counts.hits++;
     this.remember(key, value);
@@ -152,26 +172,26 @@ export class ResponseCache {
     if (this.mode !== "read-write") return;
     const file = this.fileOf(key);
     const folder = path.dirname(file);
-    if (!this.madeDirs.has(folder)) {
-      await mkdir(folder, { recursive: true });
-      this.madeDirs.add(folder);
-    }
     const entry: Entry = { format: FORMAT, key, material, value, checksum: sha256(stableStringify(value)) };
     const temp = `${file}.${process.pid}-${++this.tempSeq}.tmp`;
     try {
+      if (!this.madeDirs.has(folder)) {
+        await mkdir(folder, { recursive: true });
+        this.madeDirs.add(folder);
+      }
       await writeFile(temp, JSON.stringify(entry));
       await rename(temp, file);
     } catch (err) {
       await unlink(temp).catch(() => undefined);
-      throw err;
+      throw cacheIOError(file, "write", err);
     }
     this.counts.writes++;
     this.remember(key, value);
   }
 
-  private miss(key: string, corrupted: boolean): undefined {
+  private miss(key: string, corruptFile: string | undefined): undefined {
     this.counts.misses++;
-    if (this.mode === "read-only") throw new CacheMissError(key, this.dir, corrupted);
+    if (this.mode === "read-only") throw new CacheMissError(key, this.dir, corruptFile);
     return undefined;
   }
 

@@ -15,15 +15,27 @@
  * - Retries with exponential backoff, on 429, 5xx, dropped connections, unreadable bodies and
  *   timeouts only (see errors.ts); a `Retry-After` the endpoint sent replaces the computed delay.
  *   Backoff jitter is a hash of (provider, call number, attempt), never the global random generator.
+ *   When the last attempt fails too, the call throws LMRetriesExhaustedError (a counted failure).
+ * - Bounded waits. A `Retry-After` above `maxRetryAfterMs` is not obeyed: it is a FatalRunError.
+ *   A server asking for minutes or hours has usually exhausted a quota, so capping the wait would
+ *   only spend every retry of every call on more refusals and end in counted failures; stopping at
+ *   once, resumably, with the wait it asked for, lets the user come back later or raise the limit.
+ * - Unreachable endpoints. When every attempt of a call was refused (no connection made) and the
+ *   endpoint has not answered once in this process, it is a FatalRunError after that call's
+ *   retries, instead of every run of a stage waiting out its own retries.
  * - A per-attempt timeout: the attempt fails with LMTimeoutError when it fires, and an `abortable`
  *   provider's signal is aborted so its request stops too.
+ * - Visibility: each retry and corrupt cache entry is counted in the Ledger and reported to the
+ *   `onEvent` hook (see events.ts) before the client waits.
  * - Accounting per model, component and stage in a Ledger.
  */
 import { Semaphore } from "../core/concurrency";
 import type { Json } from "../core/json";
+import { FatalRunError } from "../core/failure";
 import { Budget } from "./budget";
 import { cacheKeyOf, chatKeyMaterial, embedKeyMaterial, type ResponseCache } from "./cache";
-import { isRetryable, LMHttpError, LMTimeoutError } from "./errors";
+import { isRetryable, LMHttpError, LMRetriesExhaustedError, LMTimeoutError, LMTransportError } from "./errors";
+import type { LMClientEvent } from "./events";
 import { Ledger } from "./ledger";
 import type { ChatMeta, ChatRequest, ChatResponse, LM, LMProvider } from "./types";
 
@@ -43,6 +55,10 @@ export interface LMClientOptions {
   maxDelayMs?: number;
   /** Per-attempt timeout in ms (default 120,000; 0 disables it). */
   timeoutMs?: number;
+  /** The longest `Retry-After` obeyed, in ms (default 60,000); a longer one is a FatalRunError. */
+  maxRetryAfterMs?: number;
+  /** Hears of each retry before its wait and of each corrupt cache entry (progress displays). */
+  onEvent?: (event: LMClientEvent) => void;
   /** Model passed to the provider's embeddings endpoint (default: the provider's own default). */
   embeddingModel?: string;
   /** How backoff waits (tests inject a recorder instead of real time). */
@@ -52,25 +68,40 @@ export interface LMClientOptions {
 type Reply = Omit<ChatResponse, "cached">;
 
 const DEFAULT_CONCURRENCY = 16;
+export const DEFAULT_TIMEOUT_MS = 120_000;
+export const DEFAULT_RETRIES = 5;
+export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 
-/** One limiter per provider id, shared by every client of that endpoint in this process. */
-const endpointLimiters = new Map<string, { slots: number; semaphore: Semaphore }>();
+/** What every client of one endpoint in this process shares: its limiter and whether it ever answered. */
+interface EndpointState {
+  slots: number;
+  semaphore: Semaphore;
+  answered: boolean;
+}
 
-function endpointLimiter(providerId: string, slots: number | undefined): Semaphore {
-  const known = endpointLimiters.get(providerId);
+/** One state per provider id, shared by every client of that endpoint in this process. */
+const endpoints = new Map<string, EndpointState>();
+
+function endpointState(providerId: string, slots: number | undefined): EndpointState {
+  const known = endpoints.get(providerId);
   if (known) {
     if (slots !== undefined && slots !== known.slots) {
       throw new Error(
         `endpoint "${providerId}" already has a concurrency limit of ${known.slots}; give every LMClient of one endpoint the same concurrency (got ${slots}) or omit it`,
       );
     }
-    return known.semaphore;
+    return known;
   }
   const limit = slots ?? DEFAULT_CONCURRENCY;
-  const semaphore = new Semaphore(limit);
-  endpointLimiters.set(providerId, { slots: limit, semaphore });
-  return semaphore;
+  const state = { slots: limit, semaphore: new Semaphore(limit), answered: false };
+  endpoints.set(providerId, state);
+  return state;
 }
+
+const nonNegative = (name: string, value: number, hint = ""): number => {
+  if (!(Number.isFinite(value) && value >= 0)) throw new Error(`LMClient ${name} must be a number >= 0 (got ${value})${hint}`);
+  return value;
+};
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -98,31 +129,33 @@ export class LMClient implements LM {
   readonly budget: Budget;
   readonly ledger: Ledger;
   readonly cache: ResponseCache | undefined;
-  private readonly limiter: Semaphore;
+  private readonly endpoint: EndpointState;
   private readonly retries: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly timeoutMs: number;
+  private readonly maxRetryAfterMs: number;
   private readonly embeddingModel: string | undefined;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly onEvent: (event: LMClientEvent) => void;
   private callSeq = 0;
 
   constructor(options: LMClientOptions) {
-    const retries = options.retries ?? 5;
+    const retries = options.retries ?? DEFAULT_RETRIES;
     if (!(Number.isInteger(retries) && retries >= 0)) throw new Error(`LMClient retries must be a non-negative integer (got ${retries})`);
-    const timeoutMs = options.timeoutMs ?? 120_000;
-    if (!(timeoutMs >= 0)) throw new Error(`LMClient timeoutMs must be >= 0 (got ${timeoutMs}); use 0 to disable the timeout`);
+    this.timeoutMs = nonNegative("timeoutMs", options.timeoutMs ?? DEFAULT_TIMEOUT_MS, "; use 0 to disable the timeout");
+    this.maxRetryAfterMs = nonNegative("maxRetryAfterMs", options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS);
     this.provider = options.provider;
     this.budget = options.budget ?? new Budget();
     this.ledger = options.ledger ?? new Ledger();
     this.cache = options.cache?.enabled ? options.cache : undefined;
-    this.limiter = endpointLimiter(options.provider.id, options.concurrency);
+    this.endpoint = endpointState(options.provider.id, options.concurrency);
     this.retries = retries;
     this.baseDelayMs = options.baseDelayMs ?? 500;
     this.maxDelayMs = options.maxDelayMs ?? 30_000;
-    this.timeoutMs = timeoutMs;
     this.embeddingModel = options.embeddingModel;
     this.sleep = options.sleep ?? realSleep;
+    this.onEvent = options.onEvent ?? (() => undefined);
   }
 
   get providerId(): string {
@@ -158,31 +191,67 @@ export class LMClient implements LM {
     if (!this.cache) return { value: await fetch(), cached: false };
     const keyMaterial = material();
     const key = cacheKeyOf(keyMaterial);
-    const hit = await this.cache.get(key);
+    const refetch = this.cache.mode === "read-write";
+    const hit = await this.cache.get(key, (file) => {
+      this.ledger.recordCacheCorruption();
+      this.onEvent({ kind: "cache-corrupt", file, refetch });
+    });
     if (hit !== undefined) return { value: hit, cached: true };
     const value = await fetch();
     await this.cache.put(key, keyMaterial, value);
     return { value, cached: false };
   }
 
-  /** Runs attempts (each inside the endpoint limiter) until one succeeds or the failure is final. */
+  /**
+   * Runs attempts (each inside the endpoint limiter) until one succeeds or the failure is final:
+   * not retryable, a Retry-After above the maximum, an unreachable endpoint, or the last attempt.
+   */
   private async withRetries<T>(call: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
     const seq = ++this.callSeq;
-    for (let attempt = 0; ; attempt++) {
+    const attempts = this.retries + 1;
+    for (let attempt = 1; ; attempt++) {
+      let failure: unknown;
       try {
-        return await this.limiter.run(() => this.attempt(call));
+        const value = await this.endpoint.semaphore.run(() => this.attempt(call));
+        this.endpoint.answered = true;
+        return value;
       } catch (err) {
-        if (attempt >= this.retries || !isRetryable(err)) throw err;
-        await this.sleep(this.backoffMs(err, seq, attempt));
+        failure = err;
       }
+      if (!isRetryable(failure)) throw failure;
+      const waitMs = this.backoffMs(failure, seq, attempt);
+      if (attempt >= attempts) {
+        if (failure instanceof LMTransportError && failure.unreachable && !this.endpoint.answered) {
+          throw new FatalRunError(
+            this.provider.id,
+            `unreachable: ${attempts} attempt(s) found no server and it has not answered once in this run (${failure.message})`,
+            "start the server, or point OPENAI_BASE_URL at one that is running, then resume",
+          );
+        }
+        this.ledger.recordRetriesExhausted();
+        throw new LMRetriesExhaustedError(attempts, failure);
+      }
+      this.ledger.recordRetry(failure.failureCause, waitMs);
+      this.onEvent({ kind: "retry", endpoint: this.provider.id, cause: failure.failureCause, attempt, attempts, waitMs });
+      await this.sleep(waitMs);
     }
   }
 
+  /** The wait before the next attempt; a Retry-After longer than the maximum stops the run. */
   private backoffMs(err: unknown, seq: number, attempt: number): number {
-    if (err instanceof LMHttpError && err.retryAfterMs !== undefined) return err.retryAfterMs;
-    const exponential = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** attempt);
+    if (err instanceof LMHttpError && err.retryAfterMs !== undefined) {
+      if (err.retryAfterMs > this.maxRetryAfterMs) {
+        throw new FatalRunError(
+          this.provider.id,
+          `HTTP ${err.status} asked to wait ${(err.retryAfterMs / 1000).toFixed(0)} s before retrying, more than the maximum of ${this.maxRetryAfterMs / 1000} s (a wait this long usually means an exhausted quota or rate limit)`,
+          "wait, then resume (or rerun the same command); or raise the maximum with --max-retry-after (suite files: maxRetryAfter)",
+        );
+      }
+      return err.retryAfterMs;
+    }
+    const exponential = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
     // Jitter in [50%, 100%) spreads clients that failed together without any shared randomness.
-    return exponential * (0.5 + 0.5 * hash01(`${this.provider.id}#${seq}#${attempt}`));
+    return exponential * (0.5 + 0.5 * hash01(`${this.provider.id}#${seq}#${attempt - 1}`));
   }
 
   /** One attempt under the timeout; the provider's signal is aborted when it fires. */
@@ -191,7 +260,7 @@ export class LMClient implements LM {
     const controller = this.provider.abortable ? new AbortController() : undefined;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
-        const err = new LMTimeoutError(this.timeoutMs);
+        const err = new LMTimeoutError(this.timeoutMs, this.provider.id);
         controller?.abort(err);
         reject(err);
       }, this.timeoutMs);

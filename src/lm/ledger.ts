@@ -4,6 +4,9 @@
  * any other call (and counted in `cachedCalls`), so a run's accounting never depends on the state
  * of the cache. Cost is summed in integer nano-dollars, so totals do not depend on the order in
  * which concurrent calls finish.
+ *
+ * It also keeps what the endpoint cost in patience: retries and their waits by cause, calls whose
+ * retries ran out, and corrupt cache entries met, so run records show every transient failure.
  */
 import { fromNanoUsd, toNanoUsd } from "./budget";
 import type { Usage } from "./types";
@@ -23,6 +26,37 @@ export interface LedgerSnapshot {
   byStage: Record<string, LedgerTotals>;
   /** Embedding requests and the texts they embedded (no token counts: endpoints do not report them uniformly). */
   embeddings: { calls: number; cachedCalls: number; texts: number };
+  retries: RetryCounts;
+  /** Corrupt response-cache entries read (each re-fetched, or fatal in read-only mode). */
+  cacheCorrupted: number;
+}
+
+/** Transient failures that were retried, and calls that ran out of retries. */
+export interface RetryCounts {
+  /** Retried attempts. */
+  count: number;
+  /** Total backoff waited before those retries, in ms. */
+  waitMs: number;
+  /** Retried attempts by failure cause ("http-429", "timeout", "transport", …). */
+  byCause: Record<string, number>;
+  /** Calls that failed after their last attempt (a counted failure of the run). */
+  exhausted: number;
+}
+
+export const emptyRetryCounts = (): RetryCounts => ({ count: 0, waitMs: 0, byCause: {}, exhausted: 0 });
+
+/** The sum of several ledgers' retry counts, causes sorted. */
+export function sumRetryCounts(all: readonly RetryCounts[]): RetryCounts {
+  const sum = emptyRetryCounts();
+  const byCause: Record<string, number> = {};
+  for (const r of all) {
+    sum.count += r.count;
+    sum.waitMs += r.waitMs;
+    sum.exhausted += r.exhausted;
+    for (const [cause, n] of Object.entries(r.byCause)) byCause[cause] = (byCause[cause] ?? 0) + n;
+  }
+  for (const cause of Object.keys(byCause).sort()) sum.byCause[cause] = byCause[cause]!;
+  return sum;
 }
 
 export interface LedgerEntry {
@@ -87,6 +121,8 @@ export class Ledger {
   private byComponent = new Map<string, Tally>();
   private byStage = new Map<string, Tally>();
   private embeddings = { calls: 0, cachedCalls: 0, texts: 0 };
+  private retries = emptyRetryCounts();
+  private cacheCorrupted = 0;
 
   record(entry: LedgerEntry): void {
     const costNano = toNanoUsd(entry.costUsd);
@@ -102,6 +138,21 @@ export class Ledger {
     this.embeddings.texts += texts;
   }
 
+  /** A transient failure that will be retried after `waitMs`. */
+  recordRetry(cause: string, waitMs: number): void {
+    this.retries.count++;
+    this.retries.waitMs += Math.round(waitMs);
+    this.retries.byCause[cause] = (this.retries.byCause[cause] ?? 0) + 1;
+  }
+
+  recordRetriesExhausted(): void {
+    this.retries.exhausted++;
+  }
+
+  recordCacheCorruption(): void {
+    this.cacheCorrupted++;
+  }
+
   /** Plain JSON, with group names sorted, for run records. */
   snapshot(): LedgerSnapshot {
     return {
@@ -110,6 +161,8 @@ export class Ledger {
       byComponent: mapTotals(this.byComponent),
       byStage: mapTotals(this.byStage),
       embeddings: { ...this.embeddings },
+      retries: sumRetryCounts([this.retries]),
+      cacheCorrupted: this.cacheCorrupted,
     };
   }
 
@@ -120,6 +173,9 @@ export class Ledger {
     this.byComponent = mapTallies(snapshot.byComponent);
     this.byStage = mapTallies(snapshot.byStage);
     this.embeddings = { ...snapshot.embeddings };
+    // Checkpoints written before retries were counted have neither field.
+    this.retries = sumRetryCounts([snapshot.retries ?? emptyRetryCounts()]);
+    this.cacheCorrupted = snapshot.cacheCorrupted ?? 0;
   }
 }
 

@@ -6,10 +6,11 @@
  * to the typed errors of errors.ts instead. SimLM routing metadata travels as `x-simlm-skill`,
  * `x-simlm-example` and `x-simlm-sample` headers, which real servers ignore. The API key lives only
  * inside a private SDK instance: it is never logged, never part of the provider id, and redacted
- * from any error message that would echo it.
+ * from any error message that would echo it. 401, 403 and 404 become fatal errors naming the base
+ * URL, the model and the fix; a connection that cannot be made at all is marked `unreachable`.
  */
 import OpenAI from "openai";
-import { parseRetryAfter, LMHttpError, LMTransportError } from "./errors";
+import { endpointRefusal, parseRetryAfter, LMHttpError, LMTransportError } from "./errors";
 import { routingHeaders } from "./routing";
 import type { ChatMeta, ChatRequest, ChatResponse, LMProvider } from "./types";
 
@@ -104,9 +105,9 @@ export class OpenAIProvider implements LMProvider {
         { headers: routingHeaders(meta, request.sampleIndex), signal },
       );
     } catch (err) {
-      throw this.mapError(err, signal);
+      throw this.mapError(err, signal, request.model);
     }
-    const choice = completion.choices?.[0];
+    const choice = typeof completion === "object" && completion !== null ? completion.choices?.[0] : undefined;
     if (!choice) throw new LMTransportError(`${this.baseURL} returned a completion without choices`);
     const usage = {
       promptTokens: completion.usage?.prompt_tokens ?? 0,
@@ -122,12 +123,15 @@ export class OpenAIProvider implements LMProvider {
   }
 
   async embed(texts: string[], model?: string, signal?: AbortSignal): Promise<number[][]> {
+    const embeddingModel = model ?? this.#embeddingModel;
+    let res: OpenAI.CreateEmbeddingResponse;
     try {
-      const res = await this.#sdk.embeddings.create({ model: model ?? this.#embeddingModel, input: texts }, { signal });
-      return [...res.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
+      res = await this.#sdk.embeddings.create({ model: embeddingModel, input: texts }, { signal });
     } catch (err) {
-      throw this.mapError(err, signal);
+      throw this.mapError(err, signal, embeddingModel);
     }
+    if (!Array.isArray(res?.data)) throw new LMTransportError(`${this.baseURL} returned an embeddings response without data`);
+    return [...res.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
   }
 
   async models(): Promise<string[]> {
@@ -136,7 +140,7 @@ export class OpenAIProvider implements LMProvider {
       for await (const m of this.#sdk.models.list()) ids.push(m.id);
       return ids;
     } catch (err) {
-      throw this.mapError(err, undefined);
+      throw this.mapError(err, undefined, undefined);
     }
   }
 
@@ -146,33 +150,46 @@ export class OpenAIProvider implements LMProvider {
     return (promptTokens * price.promptPerMTokUsd + completionTokens * price.completionPerMTokUsd) / 1e6;
   }
 
-  /** SDK and fetch failures → the typed errors LMClient retries on (or not). */
-  private mapError(err: unknown, signal: AbortSignal | undefined): Error {
+  /** SDK and fetch failures → the typed errors LMClient retries on (or not), or a fatal refusal. */
+  private mapError(err: unknown, signal: AbortSignal | undefined, model: string | undefined): Error {
     // An abort the client caused (its timeout) surfaces as the reason it gave.
     if (signal?.aborted && signal.reason instanceof Error) return signal.reason;
     if (err instanceof OpenAI.APIConnectionError) {
       const cause = (err as { cause?: unknown }).cause;
-      const detail = this.redact(cause instanceof Error ? `${cause.message}${causeCode(cause)}` : err.message);
-      return new LMTransportError(`cannot complete a request to ${this.baseURL} (${detail}); check OPENAI_BASE_URL and that the server is running`);
+      const code = cause instanceof Error ? causeCode(cause) : undefined;
+      const detail = this.redact(cause instanceof Error ? `${cause.message}${code ? `: ${code}` : ""}` : err.message);
+      return new LMTransportError(`cannot complete a request to ${this.baseURL} (${detail}); check OPENAI_BASE_URL and that the server is running`, {
+        unreachable: code !== undefined && UNREACHABLE_CODES.has(code),
+      });
     }
     if (err instanceof OpenAI.APIError && typeof err.status === "number") {
+      const detail = this.redact(err.message).replace(new RegExp(`^${err.status}\\s*`), "");
+      const fatal = endpointRefusal(err.status, this.baseURL, model ?? "(none: a models listing)", detail);
+      if (fatal) return fatal;
       const headers = err.headers;
       const retryAfterMs = parseRetryAfter(headers?.get("retry-after"), headers?.get("retry-after-ms"), Date.now());
-      const hint = err.status === 401 ? "; check OPENAI_API_KEY" : "";
-      const detail = this.redact(err.message).replace(new RegExp(`^${err.status}\\s*`), "");
-      return new LMHttpError(err.status, `${this.baseURL} answered HTTP ${err.status}: ${detail}${hint}`, retryAfterMs);
+      return new LMHttpError(err.status, `${this.baseURL} answered HTTP ${err.status}: ${detail}`, retryAfterMs);
     }
-    // A 2xx body that does not parse (a truncated or malformed reply).
-    if (err instanceof SyntaxError) return new LMTransportError(`${this.baseURL} sent an unreadable response body (${err.message})`);
+    // A 2xx body that does not parse (cut short or malformed), or whose connection broke while it was read.
+    if (err instanceof SyntaxError || (err instanceof TypeError && err.message === "terminated")) {
+      return new LMTransportError(`${this.baseURL} sent an unreadable response body (${this.redact(err.message)}); the reply was cut short or is not JSON`);
+    }
     return err instanceof Error ? err : new Error(String(err));
   }
 
+  /** Removes the key, and anything shaped like a secret key, from text that came from the server. */
   private redact(text: string): string {
-    return text.split(this.#apiKey).join("[redacted]");
+    return text.split(this.#apiKey).join("[redacted]").replace(SECRET_SHAPE, "[redacted]");
   }
 }
 
-function causeCode(cause: Error): string {
+/** Connection errors that mean no connection was made at all. */
+const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
+/** `sk-…` keys (OpenAI and most compatible servers), so a server echoing another key cannot leak it either. */
+const SECRET_SHAPE = /\bsk-[A-Za-z0-9_-]{6,}/g;
+
+function causeCode(cause: Error): string | undefined {
   const inner = (cause as { cause?: { code?: unknown } }).cause;
-  return inner && typeof inner.code === "string" ? `: ${inner.code}` : "";
+  return inner && typeof inner.code === "string" ? inner.code : undefined;
 }
