@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PythonSandbox, type IsolationPlan, type SandboxProgram } from "../src/systems/bigcodebench/sandbox";
 import { passRate } from "../src/metrics/pass-rate";
+import { ALLOW_NONE_VARIABLE } from "../src/systems/bigcodebench/isolation";
 
 const sandbox = new PythonSandbox({ limits: { timeoutMs: 10_000 } });
 const temps: string[] = [];
@@ -116,15 +117,23 @@ test("every weaker isolation plan runs tests, and its timeout leaves no process 
   const order: IsolationPlan[] = ["namespaces+uid", "namespaces", "uid", "none"];
   const detected = await sandbox.isolation();
   const weaker = order.filter((p) => order.indexOf(p) > order.indexOf(detected) && (!p.endsWith("uid") || process.getuid?.() === 0));
-  for (const isolation of weaker) {
-    const forced = new PythonSandbox({ isolation, limits: { timeoutMs: 1500 } });
-    assert.equal(await forced.isolation(), isolation);
-    assert.equal((await forced.run(program("def task_func(x):\n    return 2 * x\n"))).status, "pass", isolation);
-    const marker = `37.${4250 + weaker.indexOf(isolation)}`;
-    const stuck = await forced.run(program(`import subprocess\nsubprocess.Popen(["/bin/sleep", "${marker}"])\nwhile True:\n    pass\ndef task_func(x):\n    return 2 * x\n`));
-    assert.equal(stuck.status, "timeout", isolation);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.deepEqual(processesWith(`sleep\0${marker}`), [], `${isolation}: the program's child outlived the timeout`);
+  // `none` is refused while a credential is set (sandbox-containment.test.ts): this test opts in.
+  const optIn = process.env[ALLOW_NONE_VARIABLE];
+  process.env[ALLOW_NONE_VARIABLE] = "1";
+  try {
+    for (const isolation of weaker) {
+      const forced = new PythonSandbox({ isolation, limits: { timeoutMs: 1500 } });
+      assert.equal(await forced.isolation(), isolation);
+      assert.equal((await forced.run(program("def task_func(x):\n    return 2 * x\n"))).status, "pass", isolation);
+      const marker = `37.${4250 + weaker.indexOf(isolation)}`;
+      const stuck = await forced.run(program(`import subprocess\nsubprocess.Popen(["/bin/sleep", "${marker}"])\nwhile True:\n    pass\ndef task_func(x):\n    return 2 * x\n`));
+      assert.equal(stuck.status, "timeout", isolation);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(processesWith(`sleep\0${marker}`), [], `${isolation}: the program's child outlived the timeout`);
+    }
+  } finally {
+    if (optIn === undefined) delete process.env[ALLOW_NONE_VARIABLE];
+    else process.env[ALLOW_NONE_VARIABLE] = optIn;
   }
 });
 

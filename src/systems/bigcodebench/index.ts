@@ -11,7 +11,7 @@ import type { SystemEntry } from "../registry";
 import type { SettingSpec, SystemSettings } from "../settings";
 import { extractCode, firstPythonBlock } from "./code-blocks";
 import { buildExecutor } from "./executor";
-import { PythonSandbox } from "./sandbox";
+import { PythonSandbox, type IsolationRecord } from "./sandbox";
 
 /**
  * BigCodeBench (optimas-systems.md §4): code_generator ∥ unit_test_generator → executor →
@@ -56,6 +56,18 @@ export function defaultSandbox(): PythonSandbox {
 export interface BigCodeBenchSystemOptions {
   /** Runs the executor and the metric (default: `defaultSandbox()`). */
   sandbox?: PythonSandbox;
+}
+
+/** The sandbox each built BigCodeBench system executes in, for its run records. */
+const sandboxes = new WeakMap<CompoundSystem, PythonSandbox>();
+
+/**
+ * The isolation plan a system's code runs under and what it leaves open on this host, for
+ * config.json and result.json; undefined for a system that executes no code. Like any execution,
+ * it refuses the `none` plan while a credential is set, before the run spends anything.
+ */
+export async function isolationRecordOf(system: CompoundSystem): Promise<IsolationRecord | undefined> {
+  return sandboxes.get(system)?.isolationRecord();
 }
 
 export function buildBigCodeBenchSystem(options: BigCodeBenchSystemOptions = {}): CompoundSystem {
@@ -103,13 +115,15 @@ export function buildBigCodeBenchSystem(options: BigCodeBenchSystemOptions = {})
     },
     (o) => ({ code: extractCode(String(o.code ?? "")) }),
   );
-  return new CompoundSystem({
+  const system = new CompoundSystem({
     name: "bigcodebench",
     components: [codeGenerator, testGenerator, buildExecutor(sandbox), finalCodeGenerator],
     metric: async (prediction, example) =>
       passRate(await sandbox.run({ code: String(prediction.code ?? ""), tests: String(example.fields.unit_tests), entryPoint: String(example.fields.entry_point), timeoutMs: typeof example.fields.time_limit_ms === "number" ? example.fields.time_limit_ms : undefined })),
     groundTruthOutputs: (example) => ({ code: example.fields.canonical_code! }),
   });
+  sandboxes.set(system, sandbox);
+  return system;
 }
 
 /** Which tasks to load: the standard-library ones offline (default); see BIGCODEBENCH_SUBSETS for the others. */

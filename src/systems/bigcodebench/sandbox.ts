@@ -1,13 +1,16 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { writeFileAtomic } from "../../core/files";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import type { Socket } from "node:net";
 import { join } from "node:path";
 import { Semaphore } from "../../core/concurrency";
 import { stableStringify } from "../../core/json";
 import { sha256Hex } from "../../data/registry";
 import type { ExecutionOutcome, ExecutionStatus } from "../../metrics/pass-rate";
+import { limitationsOf, PLANS, refuseUnisolated, type IsolationPlan, type IsolationRecord } from "./isolation";
+
+export type { IsolationPlan, IsolationRecord } from "./isolation";
 
 /**
  * Runs generated Python code against its unit tests in a separate `python3` process, the way
@@ -20,13 +23,15 @@ import type { ExecutionOutcome, ExecutionStatus } from "../../metrics/pass-rate"
  * | plan              | needs                          | what it adds                                       |
  * |-------------------|--------------------------------|----------------------------------------------------|
  * | `namespaces+uid`  | root with CAP_SYS_ADMIN        | everything below, run as a fresh unprivileged uid  |
- * | `namespaces`      | user namespaces                | no network (loopback only), own pid namespace, read-only root filesystem, private /tmp, /var/tmp, /dev/shm, /run/lock |
- * | `uid`             | root without namespaces        | a fresh unprivileged uid, its strays killed and its files in /tmp removed afterwards |
- * | `none`            | —                              | limits and the temp directory only                 |
+ * | `namespaces`      | user namespaces                | own network (loopback only), own pid namespace with a fresh /proc, read-only root, private /tmp and /var/tmp (one tmpfs of maxFileMb), a 16 MB /dev/shm, empty /run, /var/run, /root, caller's home and cwd, /dev/null over /etc/shadow and /etc/gshadow |
+ * | `uid`             | root without namespaces        | a fresh unprivileged uid (its strays killed, its files in the temp folders removed afterwards), and its own network where the kernel allows a network namespace |
+ * | `none`            | —                              | limits and the temp directory only; refused while a credential is in the environment unless OPTIMAS_SANDBOX_ALLOW_NONE=1 |
  *
  * Every plan: a fresh working directory with HOME and TMPDIR inside it (removed afterwards), a
  * wall-clock limit that kills the whole process group, RLIMIT_AS (memory), RLIMIT_FSIZE (file
- * size), RLIMIT_NPROC (process count), no core dumps, PYTHONHASHSEED=0 and a `python` on PATH.
+ * size), RLIMIT_NPROC (process count), no core dumps, PYTHONHASHSEED=0, a `python` on PATH, and an
+ * environment built from constants (nothing of this process's: no API key reaches the program).
+ * What a weaker plan leaves open on this host is `isolationRecord().limitations` (isolation.ts).
  *
  * What is and is not prevented, honestly:
  * - RLIMIT_NPROC counts every process of the real uid and never applies to root. With a fresh uid
@@ -39,7 +44,9 @@ import type { ExecutionOutcome, ExecutionStatus } from "../../metrics/pass-rate"
  *   /tmp, /var/tmp, /dev/shm and /run/lock would persist. With `none`, relative writes such as
  *   ../escape.txt stay inside the removed temp directory, but absolute writes anywhere the user may
  *   write persist, and processes that call setsid() outlive the timeout.
- * - The network is cut only with namespaces.
+ * - The network is cut with namespaces, and under `uid` where a network namespace is allowed.
+ * - tmpfs pages are memory that RLIMIT_AS does not count: with namespaces everything writable is
+ *   bounded (maxFileMb for /tmp and /var/tmp together, 16 MB for /dev/shm, 1 MB for /run).
  * - The result travels on a private pipe; the sandbox contains accidents and runaway code, not an
  *   adversary that targets this harness.
  */
@@ -74,8 +81,6 @@ export interface SandboxResult extends ExecutionOutcome {
   output: string;
 }
 
-export type IsolationPlan = "namespaces+uid" | "namespaces" | "uid" | "none";
-
 export interface SandboxOptions {
   /** The interpreter (default /usr/bin/python3, not whatever python3 PATH finds first). */
   python?: string;
@@ -89,9 +94,7 @@ export interface SandboxOptions {
 }
 
 /** Bumped whenever the harness changes in a way that changes results (invalidates disk caches). */
-const HARNESS_VERSION = 3;
-
-const PLANS: readonly IsolationPlan[] = ["namespaces+uid", "namespaces", "uid", "none"];
+const HARNESS_VERSION = 4;
 
 export class PythonSandbox {
   readonly python: string;
@@ -112,11 +115,23 @@ export class PythonSandbox {
     this.requestedPlan = options.isolation;
   }
 
-  /** The isolation plan executions use (detected once per interpreter and process). */
+  /**
+   * The isolation plan executions use (detected once per interpreter and process). `none` while a
+   * credential is in this process's environment is a FatalRunError unless the user opted in.
+   */
   async isolation(): Promise<IsolationPlan> {
     const detected = await detectIsolation(this.python);
-    if (this.requestedPlan && PLANS.indexOf(this.requestedPlan) > PLANS.indexOf(detected)) return this.requestedPlan;
-    return detected;
+    const plan = this.requestedPlan && PLANS.indexOf(this.requestedPlan) > PLANS.indexOf(detected) ? this.requestedPlan : detected;
+    refuseUnisolated(plan, process.env);
+    return plan;
+  }
+
+  /** The plan and what it leaves open on this host: what run records show. */
+  async isolationRecord(): Promise<IsolationRecord> {
+    const plan = await this.isolation();
+    const probe = await probePlan(this.python, plan);
+    if (typeof probe === "string") throw new Error(`the sandbox's isolation plan ${plan} does not work on this host (${probe}); force a weaker one or none`);
+    return { plan, limitations: limitationsOf(plan, { root: isRoot(), privateNetwork: probe.privateNetwork }) };
   }
 
   /**
@@ -139,9 +154,9 @@ export class PythonSandbox {
       this.cache.set(key, Promise.resolve(fromDisk));
       return fromDisk;
     }
-    const pending = this.slots.run(() => {
+    const pending = this.slots.run(async () => {
       this.stats.executions++;
-      return onServer(this.python, (server) => execute(server, plan, limits, program));
+      return (await onServer(this.python, (server) => execute(server, plan, limits, program))).result;
     });
     this.cache.set(key, pending);
     try {
@@ -177,35 +192,46 @@ function validateLimits(limits: SandboxLimits): void {
   }
 }
 
-const detections = new Map<string, Promise<IsolationPlan>>();
+const isRoot = (): boolean => process.getuid?.() === 0;
+
+/** What a plan's probe learned: that it runs, and whether it got a network of its own; or why it failed. */
+type PlanProbe = { privateNetwork: boolean } | string;
+
+const probes = new Map<string, Promise<PlanProbe>>();
+
+/** Runs a trivial program under `plan`, once per interpreter, plan and process. */
+function probePlan(python: string, plan: IsolationPlan): Promise<PlanProbe> {
+  const key = `${python}\0${plan}`;
+  let probe = probes.get(key);
+  if (!probe) {
+    const program: SandboxProgram = {
+      code: "def task_func():\n    return 41 + 1\n",
+      tests: "import unittest\nclass TestCases(unittest.TestCase):\n    def test_it(self):\n        self.assertEqual(task_func(), 42)\n",
+      entryPoint: "task_func",
+    };
+    probe = (async () => {
+      if (plan.endsWith("uid") && !isRoot()) return "a fresh uid needs root";
+      try {
+        const { result, privateNetwork } = await onServer(python, (server) => execute(server, plan, { ...DEFAULT_SANDBOX_LIMITS, timeoutMs: 15_000 }, program));
+        return result.status === "pass" ? { privateNetwork } : `${result.status} ${result.output.split("\n")[0]}`;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    })();
+    probes.set(key, probe);
+  }
+  return probe;
+}
 
 /** The strongest plan under which a trivial program passes, tried from strongest to weakest. */
-export function detectIsolation(python: string): Promise<IsolationPlan> {
-  let detection = detections.get(python);
-  if (!detection) {
-    detection = (async () => {
-      const probe: SandboxProgram = {
-        code: "def task_func():\n    return 41 + 1\n",
-        tests: "import unittest\nclass TestCases(unittest.TestCase):\n    def test_it(self):\n        self.assertEqual(task_func(), 42)\n",
-        entryPoint: "task_func",
-      };
-      const failures: string[] = [];
-      const root = process.getuid?.() === 0;
-      for (const plan of PLANS) {
-        if (plan.endsWith("uid") && !root) continue;
-        try {
-          const result = await onServer(python, (server) => execute(server, plan, { ...DEFAULT_SANDBOX_LIMITS, timeoutMs: 15_000 }, probe));
-          if (result.status === "pass") return plan;
-          failures.push(`${plan}: ${result.status} ${result.output.split("\n")[0]}`);
-        } catch (err) {
-          failures.push(`${plan}: ${(err as Error).message}`);
-        }
-      }
-      throw new Error(`the Python sandbox cannot run even without isolation (${failures.join("; ")})`);
-    })();
-    detections.set(python, detection);
+export async function detectIsolation(python: string): Promise<IsolationPlan> {
+  const failures: string[] = [];
+  for (const plan of PLANS) {
+    const probe = await probePlan(python, plan);
+    if (typeof probe !== "string") return plan;
+    failures.push(`${plan}: ${probe}`);
   }
-  return detection;
+  throw new Error(`the Python sandbox cannot run even without isolation (${failures.join("; ")})`);
 }
 
 let uidCounter = 0;
@@ -215,8 +241,14 @@ function freshUid(): number {
   return 0x40000000 + (process.pid % 0x400000) * 256 + (uidCounter++ % 256);
 }
 
-/** One execution under a plan on a fork server. Throws only when the sandbox itself fails (never cached). */
-async function execute(server: ForkServer, plan: IsolationPlan, limits: SandboxLimits, program: SandboxProgram): Promise<SandboxResult> {
+/** Folders of this process the program has no business reading (its project, its home's dotfiles); the server skips any the interpreter needs. */
+const CALLER_DIRS = [homedir(), process.cwd()];
+
+/**
+ * One execution under a plan on a fork server, and whether it had a network of its own. Throws
+ * only when the sandbox itself fails (never cached).
+ */
+async function execute(server: ForkServer, plan: IsolationPlan, limits: SandboxLimits, program: SandboxProgram): Promise<{ result: SandboxResult; privateNetwork: boolean }> {
   const namespaces = plan.startsWith("namespaces");
   const dropUid = plan.endsWith("uid") ? freshUid() : null;
   // Without a private /tmp the working directory lives on the host, under a folder the
@@ -230,11 +262,13 @@ async function execute(server: ForkServer, plan: IsolationPlan, limits: SandboxL
       namespaces: namespaces ? (dropUid !== null ? "root" : "user") : null,
       dropUid,
       hostDir,
+      hideDirs: CALLER_DIRS,
       files: { "solution.py": program.code, "tests.py": program.tests },
       entryPoint: program.entryPoint ?? "",
       limits,
     };
-    return interpret(await server.request(payload, limits.timeoutMs + SERVER_GRACE_MS), limits);
+    const answer = await server.request(payload, limits.timeoutMs + SERVER_GRACE_MS);
+    return { result: interpret(answer, limits), privateNetwork: answer.privateNetwork === true };
   } finally {
     if (hostDir) rmSync(hostDir, { recursive: true, force: true });
   }
@@ -245,12 +279,21 @@ interface RunnerAnswer {
   timedOut: boolean;
   reports: Record<string, unknown>[];
   output: string;
+  /** Absent when the runner failed before it could tell. */
+  privateNetwork?: boolean;
 }
 
 /** How long past a program's own limit the server may take to answer before it is presumed stuck. */
 const SERVER_GRACE_MS = 15_000;
 
 const SERVER_SOURCE = readFileSync(join(__dirname, "sandbox_server.py"), "utf8");
+
+/**
+ * The server's whole environment, from constants: nothing of this process's (API keys, tokens)
+ * reaches it, its /proc/<pid>/environ, or the executions it forks. PYTHONHASHSEED is fixed at
+ * start-up and inherited by every execution.
+ */
+const SERVER_ENV: Readonly<Record<string, string>> = { PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8", PYTHONHASHSEED: "0", PYTHONIOENCODING: "utf-8" };
 
 /**
  * One long-lived `sandbox_server.py` process (see its header), answering one request at a time.
@@ -269,8 +312,7 @@ class ForkServer {
     this.child = spawn(python, ["-s", "-B", "-c", SERVER_SOURCE], {
       detached: true,
       stdio: ["pipe", "pipe", "pipe"],
-      // PYTHONHASHSEED is fixed at start-up and inherited by every execution the server forks.
-      env: { PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8", PYTHONHASHSEED: "0", PYTHONIOENCODING: "utf-8" },
+      env: SERVER_ENV,
     });
     this.child.unref();
     for (const stream of [this.child.stdin, this.child.stdout, this.child.stderr]) (stream as unknown as Socket).unref();

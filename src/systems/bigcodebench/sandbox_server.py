@@ -8,21 +8,32 @@ starting two fresh ones per execution is what makes thousands of rollouts afford
 Per request the server forks a *runner* that
   1. enters the namespaces of the plan (so every execution gets fresh ones),
   2. forks the *supervisor*: pid 1 of the new pid namespace when there is one, else the leader of a
-     new session. It makes the root read-only, mounts private tmpfs folders, raises loopback,
-     prepares the working directory and forks the *harness*, which sets the limits, drops to the
-     sandbox uid and runs the code's tests in-process,
+     new session. It makes the root read-only, mounts a fresh /proc (only the sandbox's processes),
+     private bounded tmpfs folders, empty ones over /run, /root and the caller's home and cwd, and
+     /dev/null over the shadow files, raises loopback, prepares the working directory and forks the
+     *harness*, which sets the limits, drops to the sandbox uid and runs the code's tests in-process,
   3. collects the harness's report and output until the supervisor ends or the time limit passes,
      then kills the whole namespace (or session), sweeps the sandbox uid's strays, and answers.
 Reports travel as JSON lines on a private pipe; the code's output on another, capped head and tail.
 """
-import ctypes, fcntl, json, os, resource, select, signal, socket, struct, sys, time
+import ctypes, fcntl, json, os, pwd, resource, select, signal, socket, struct, sys, time
 # The harness's own modules: imported here once, so an execution pays nothing for them.
 import random, traceback, types, unittest
 
 libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 4096, 16384, 1 << 18
+# The world-writable folders: private in a mount namespace, swept for the sandbox uid's files without one.
 PRIVATE_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+# tmpfs pages are memory that RLIMIT_AS does not count: /dev/shm and /run get a few MB, and /var/tmp
+# shares /tmp's tmpfs (maxFileMb), so all the sandbox may write stays bounded.
+SHM_MB, RUN_MB = 16, 1
+# Host secrets the program must not read: root-owned sockets and state (/run), homes, password hashes.
+HIDDEN_DIRS = ("/run", "/var/run", "/root")
+HIDDEN_FILES = ("/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-")
+# Never hidden, nor any folder holding them: what the interpreter and the harness need.
+NEEDED_DIRS = ("/usr", "/etc", "/lib", "/lib64", "/bin", "/sbin", "/dev", "/proc", "/sys", "/tmp", "/var/tmp",
+               sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)))
 DETAIL_LIMIT = 20000
 # After the supervisor ends, strays that escaped it may hold the pipes open: wait this long at most.
 DRAIN_SECONDS = 0.2
@@ -83,6 +94,12 @@ class CappedOutput:
         return "%s\n…[%d bytes dropped]…\n%s" % (head, self.dropped, tail) if self.dropped else head + tail
 
 
+def own_network():
+    """Without a mount namespace (the `uid` plan), a network namespace alone still hides host
+    loopback services and abstract sockets, where the kernel allows one; whether it did is answered."""
+    return libc.unshare(CLONE_NEWNET) == 0
+
+
 def run_request(payload):
     """In the runner (a fresh fork of the server): one execution, answered as a dict."""
     limits = payload["limits"]
@@ -91,6 +108,7 @@ def run_request(payload):
     output_r, output_w = os.pipe()
     if namespaces:
         enter_namespaces(namespaces)
+    private_network = bool(namespaces) or (payload["dropUid"] is not None and own_network())
     supervisor = os.fork()
     if supervisor == 0:
         os.close(reports_r)
@@ -98,7 +116,7 @@ def run_request(payload):
         try:
             if not namespaces:
                 os.setsid()  # its own session and group: the timeout kills all of it
-            supervise(payload, reports_w, output_w)
+            supervise(payload, private_network, reports_w, output_w)
         except BaseException as e:
             write_report(reports_w, kind="infra", error=str(e) if isinstance(e, SetupError) else repr(e))
         os._exit(0)
@@ -144,7 +162,7 @@ def run_request(payload):
         strays = sweep(payload["dropUid"], payload["hostDir"])
         if strays:
             reports.append({"kind": "strays", "paths": strays})
-    return {"timedOut": timed_out, "reports": reports, "output": output.text()}
+    return {"timedOut": timed_out, "reports": reports, "output": output.text(), "privateNetwork": private_network}
 
 
 class supervisor_watch:
@@ -225,12 +243,47 @@ def sweep(uid, host_dir):
 
 # ------------------------------------------------------------------ supervisor: filesystem, reaping
 
-def isolate_filesystem_and_network(limits):
+def mount_tmpfs(path, size_mb, mode, flags=0):
+    options = ("size=%dm,mode=%s" % (size_mb, mode)).encode()
+    check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV | flags, options), "mount tmpfs on " + path)
+
+
+def bind(source, target):
+    check(libc.mount(source.encode(), target.encode(), None, MS_BIND, None), "bind %s over %s" % (source, target))
+
+
+def hideable(path):
+    path = os.path.realpath(path)
+    return path != "/" and os.path.isdir(path) and not any(n == path or n.startswith(path + "/") for n in NEEDED_DIRS)
+
+
+def isolate_filesystem(limits, hide_dirs):
     check(libc.mount(None, b"/", None, MS_REMOUNT | MS_BIND | MS_RDONLY, None), "remount / read-only")
-    options = ("size=%dm,mode=1777" % limits["maxFileMb"]).encode()
-    for d in PRIVATE_DIRS:
-        if os.path.isdir(d):
-            check(libc.mount(b"tmpfs", d.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), "mount tmpfs on " + d)
+    # pid 1 of the new pid namespace mounts a /proc that lists only the sandbox's processes, so no
+    # host process's environ, cmdline or fds can be read through it.
+    check(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount a fresh /proc")
+    mount_tmpfs("/tmp", limits["maxFileMb"], "1777")
+    if os.path.isdir("/var/tmp") and not os.path.islink("/var/tmp"):
+        os.mkdir("/tmp/.var-tmp", 0o1777)
+        os.chmod("/tmp/.var-tmp", 0o1777)
+        bind("/tmp/.var-tmp", "/var/tmp")
+    if os.path.isdir("/dev/shm"):
+        mount_tmpfs("/dev/shm", SHM_MB, "1777")
+    for d in HIDDEN_DIRS:
+        if os.path.isdir(d) and not os.path.islink(d):
+            mount_tmpfs(d, RUN_MB, "755")
+    if os.path.isdir("/run"):
+        os.mkdir("/run/lock", 0o1777)
+        os.chmod("/run/lock", 0o1777)
+    for d in set(os.path.realpath(d) for d in hide_dirs if d) - set(HIDDEN_DIRS):
+        if hideable(d):
+            mount_tmpfs(d, RUN_MB, "755", MS_RDONLY)
+    for f in HIDDEN_FILES:
+        if os.path.isfile(f):
+            bind("/dev/null", f)
+
+
+def raise_loopback():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     flags = struct.unpack("16sH", fcntl.ioctl(s, 0x8913, struct.pack("16sH", b"lo", 0)))[1]
     fcntl.ioctl(s, 0x8914, struct.pack("16sH", b"lo", flags | 1))
@@ -257,10 +310,12 @@ def describe(status):
     return "exit status %d" % os.WEXITSTATUS(status)
 
 
-def supervise(payload, reports_w, output_w):
+def supervise(payload, private_network, reports_w, output_w):
     # In a pid namespace this process is pid 1: it reaps orphans until the harness ends.
+    if private_network:
+        raise_loopback()
     if payload["namespaces"]:
-        isolate_filesystem_and_network(payload["limits"])
+        isolate_filesystem(payload["limits"], payload["hideDirs"] + [CALLER_HOME])
         work = "/tmp/sandbox"
     else:
         work = os.path.join(payload["hostDir"], "work")
@@ -427,6 +482,12 @@ def serve():
         while data:
             data = data[os.write(answers, data):]
 
+
+# The caller's home (~/.netrc, ~/.config, keys) is hidden with /root; HOME is not in the server's environment.
+try:
+    CALLER_HOME = pwd.getpwuid(os.getuid()).pw_dir
+except KeyError:  # a uid without a passwd entry (some containers) has no home to hide
+    CALLER_HOME = ""
 
 if __name__ == "__main__":
     serve()
