@@ -7,6 +7,7 @@ import type { BudgetCaps } from "../lm/budget";
 import type { SystemSettings } from "../systems/settings";
 import { createRuntime, separateContext, type BackendKind } from "./runtime";
 import { getMethod } from "./methods";
+import { isolationRecordOf } from "../systems/bigcodebench/index";
 
 /** One (system, method, seed, world) optimization with its run directory: what `optimas optimize` runs. */
 
@@ -64,6 +65,9 @@ export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, log
   fs.mkdirSync(runRoot, { recursive: true });
   const budget = spec.budget ?? BUDGETS[spec.preset];
   const rt = createRuntime({ system: spec.system, backend: spec.backend, settings: spec.settings, world: spec.world, seed: spec.seed, model: spec.model, budget });
+  // Where the system executes generated code: its sandbox's plan and what that leaves open on this
+  // host, in config.json and result.json (and `none` next to an API key stops here, before any spend).
+  const isolation = await isolationRecordOf(rt.system);
   // Recorded with every setting resolved: giving a default explicitly is the same run, another value is another run.
   const recorded: OptimizeJobSpec = { ...spec, settings: rt.settings };
   if (runDir.exists("config.json")) {
@@ -73,7 +77,7 @@ export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, log
       throw new Error(`${runDir.file("config.json")}: this run directory holds another run (${previous.spec.system}/${previous.spec.method}); use a new --out`);
     }
   } else {
-    runDir.write("config.json", { spec: recorded, budget, backend: rt.backendLabel, source: method.source });
+    runDir.write("config.json", { spec: recorded, budget, backend: rt.backendLabel, source: method.source, ...(isolation && { isolation }) });
   }
   const notApplicable = method.notApplicable(rt.system);
   if (notApplicable) throw new Error(`method "${spec.method}" does not apply to system "${spec.system}": ${notApplicable}`);
@@ -111,6 +115,7 @@ export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, log
     lrf_pair_accuracy: outcome.lrfPairAccuracy,
     backend: rt.backendLabel,
     settings: rt.settings,
+    ...(isolation && { isolation }),
     run_dir: path.resolve(runRoot),
     wall_s: (Date.now() - started) / 1000,
     ...outcome.extra,
