@@ -1,5 +1,7 @@
 import * as path from "node:path";
 import { textTable } from "../display/table";
+import { withDirLock } from "../core/dir-lock";
+import { UsageError } from "../core/failure";
 import { RunDir } from "../core/run-dir";
 import { runOptimizeJob, type OptimizeJobSpec, type OptimizeSummary } from "../repro/optimize-job";
 import { formatSettings } from "../systems/settings";
@@ -34,12 +36,17 @@ function report(summary: OptimizeSummary, json: boolean): void {
 export async function optimizeCommand(args: OptimizeArgs): Promise<void> {
   const spec: OptimizeJobSpec = { system: args.system, method: args.method, preset: args.preset, world: args.world, seed: args.seed, backend: args.backend, settings: args.set, model: args.model };
   const out = args.out ?? path.join("runs", `${args.system}-${args.method}-w${args.world}-s${args.seed}-${new Date().toISOString().replace(/[:.]/g, "-")}`);
-  report(await runOptimizeJob(spec, out, progressPrinter(`${args.system}/${args.method}`)), args.json);
+  // One writer per run directory: a second optimize or resume on it stops at once, naming this one.
+  report(await withDirLock(out, () => runOptimizeJob(spec, out, progressPrinter(`${args.system}/${args.method}`))), args.json);
 }
 
 export async function resumeCommand(dir: string, opts: { json: boolean }): Promise<void> {
   const runDir = new RunDir(dir);
-  const { spec } = runDir.read<{ spec: OptimizeJobSpec }>("config.json", "run config (is this an optimas run directory?)");
-  if (runDir.clearStop()) console.error(`removed ${runDir.file("STOP")}: resuming continues the stopped run`);
-  report(await runOptimizeJob(spec, dir, progressPrinter(`${spec.system}/${spec.method}`)), opts.json);
+  if (!runDir.exists("config.json")) throw new UsageError(`${runDir.file("config.json")}: not found; pass a run directory that \`optimas optimize\` wrote (its --out)`);
+  const { spec } = runDir.read<{ spec: OptimizeJobSpec }>("config.json", "run config");
+  const summary = await withDirLock(dir, async () => {
+    if (runDir.clearStop()) console.error(`removed ${runDir.file("STOP")}: resuming continues the stopped run`);
+    return runOptimizeJob(spec, dir, progressPrinter(`${spec.system}/${spec.method}`));
+  });
+  report(summary, opts.json);
 }

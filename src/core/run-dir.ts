@@ -13,6 +13,7 @@ import { readJson, writeFileAtomic, writeJsonAtomic } from "./files";
  *   lrf.json           the Local Reward Function's weights
  *   result.json        final summary (only when the run finished)
  *   STOP               create this file to stop the run after the current iteration
+ *   optimas.lock       the one writer's pid, host, start time and command (core/dir-lock.ts)
  *
  * A file that must match the checkpoint (the LRF) is written in two steps around it, so a kill
  * between the writes cannot pair a newer file with an older checkpoint: `writePending` writes
@@ -21,6 +22,17 @@ import { readJson, writeFileAtomic, writeJsonAtomic } from "./files";
  * interrupted commit when the run resumes.
  */
 export class RunDir {
+  /** Checks that run before every write; a suite worker adds one that exits once its parent is gone. */
+  private static readonly writeChecks: (() => void)[] = [];
+
+  static checkBeforeWrites(check: () => void): void {
+    RunDir.writeChecks.push(check);
+  }
+
+  private static beforeWrite(): void {
+    for (const check of RunDir.writeChecks) check();
+  }
+
   constructor(readonly root: string) {}
 
   file(name: string): string {
@@ -32,6 +44,7 @@ export class RunDir {
   }
 
   write(name: string, value: unknown): void {
+    RunDir.beforeWrite();
     writeJsonAtomic(this.file(name), value);
   }
 
@@ -42,11 +55,13 @@ export class RunDir {
   /** Writes `<name>.pending`; returns the SHA-256 of its text for the checkpoint to record. */
   writePending(name: string, value: unknown): string {
     const text = `${JSON.stringify(value, null, 1)}\n`;
+    RunDir.beforeWrite();
     writeFileAtomic(this.file(`${name}.pending`), text);
     return sha256(text);
   }
 
   commitPending(name: string): void {
+    RunDir.beforeWrite();
     fs.renameSync(this.file(`${name}.pending`), this.file(name));
   }
 

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { clearStaleLock, withDirLock } from "../core/dir-lock";
 import { writeFileAtomic, writeJsonAtomic } from "../core/files";
 import { RunDir } from "../core/run-dir";
 import { aggregateSuite, type SuiteAggregate } from "./aggregate";
@@ -16,7 +17,8 @@ import type { WorkerJob } from "./worker-protocol";
 /**
  * Runs a suite: every unfinished (system, method, seed, world) cell on worker processes, then
  * results.csv, summary.md and figures/ from the run directories. Cells whose run directory holds
- * a result are not run again; an interrupted run resumes from its checkpoint.
+ * a result are not run again; an interrupted run resumes from its checkpoint. One suite writes a
+ * results directory at a time (its lock); each worker locks the run directory it writes.
  */
 
 export interface SuiteRunOptions {
@@ -51,7 +53,10 @@ export interface SuiteOutcome {
 
 export async function runSuite(suite: ResolvedSuite, options: SuiteRunOptions): Promise<SuiteOutcome> {
   const outDir = path.resolve(options.outDir);
-  fs.mkdirSync(outDir, { recursive: true });
+  return withDirLock(outDir, () => runSuiteLocked(suite, outDir, options));
+}
+
+async function runSuiteLocked(suite: ResolvedSuite, outDir: string, options: SuiteRunOptions): Promise<SuiteOutcome> {
   writeJsonAtomic(path.join(outDir, "suite.json"), suite);
   const paper = loadPaperFigures();
   const cells = planSuite(suite, outDir);
@@ -80,6 +85,8 @@ export async function runSuite(suite: ResolvedSuite, options: SuiteRunOptions): 
       emit({ kind: "run", cell, row: readResultRow(cell, outDir), error, wallS, done: ran.length, toRun: jobs.length });
     },
   });
+  // Workers killed on abort left their run directories' locks behind; they are gone, so the locks go too.
+  for (const c of pending) clearStaleLock(c.dir);
   const interrupted = options.signal?.aborted === true && cells.some((c) => c.notApplicable === null && !isComplete(c));
 
   const rows = cells.map((c) => readResultRow(c, outDir));
