@@ -19,6 +19,7 @@ import { RunDir } from "../src/core/run-dir";
 import { resolveConfig } from "../src/optimas/config";
 import { runOptimas } from "../src/optimas/optimize";
 import { createRuntime } from "../src/repro/runtime";
+import { SIMLM_META_MODELS } from "../src/repro/meta-model";
 
 interface BenchConfig {
   pairs: number;
@@ -79,7 +80,7 @@ const iterationSplit: BenchSection = async (_config, log) => {
   try {
     const rt = createRuntime({ system: "toy", world: 0, seed: 0 });
     const start = performance.now();
-    const out = await runOptimas({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, config: resolveConfig("paper"), runDir: new RunDir(dir) });
+    const out = await runOptimas({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, config: resolveConfig("paper", SIMLM_META_MODELS), runDir: new RunDir(dir) });
     const total = performance.now() - start;
     out.lrf.dispose();
     const history = out.checkpoint.history;

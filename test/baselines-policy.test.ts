@@ -16,6 +16,7 @@ import type { WeightsValue } from "../src/core/variable";
 import { Budget, type BudgetCaps } from "../src/lm/budget";
 import type { LM } from "../src/lm/types";
 import { getMethod } from "../src/repro/methods";
+import { SIMLM_META_MODELS } from "../src/repro/meta-model";
 
 /**
  * The `weights` paths of the baselines (REINFORCE, and behaviour cloning of a local model) on a
@@ -96,7 +97,7 @@ async function run(id: string, caps: BudgetCaps): Promise<{ outcome: MethodOutco
   const system = buildSystem();
   const budget = new Budget(caps);
   const runDir = new RunDir(fs.mkdtempSync(path.join(os.tmpdir(), `baseline-policy-${id}-`)));
-  const outcome = await getMethod(id).run({ system, train: examples("train", 30), val: examples("val", 20), ctx: new RunContext({ lm: noLM, seed: 7, budget }), preset: "quick", runDir, log: () => undefined });
+  const outcome = await getMethod(id).run({ system, train: examples("train", 30), val: examples("val", 20), ctx: new RunContext({ lm: noLM, seed: 7, budget }), preset: "quick", models: SIMLM_META_MODELS, runDir, log: () => undefined });
   return { outcome, state: system.stateDict(), history: runDir.read<BaselineHistory>("history.json", "history"), budget };
 }
 

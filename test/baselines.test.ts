@@ -18,6 +18,7 @@ import type { ChatMeta, ChatRequest, ChatResponse, LM } from "../src/lm/types";
 import { getMethod, METHODS } from "../src/repro/methods";
 import { createRuntime, separateContext, type Runtime } from "../src/repro/runtime";
 import { buildToySystem } from "../src/systems/toy/index";
+import { SIMLM_META_MODELS } from "../src/repro/meta-model";
 
 const CAPS: BudgetCaps = { systemRuns: 600, llmCalls: 6000 };
 const APPLICABLE_TO_TOY = ["unoptimized", "llmselector", "hbc", "textgrad", "mipro", "mipro-demos", "opro"];
@@ -55,14 +56,14 @@ async function runOnToy(id: string, caps: BudgetCaps = CAPS, dir = fs.mkdtempSyn
   const rt = createRuntime({ system: "toy", world: 1, seed: 3, budget: caps });
   const lm = new RecordingLM(rt.client);
   const runDir = new RunDir(dir);
-  const outcome = await getMethod(id).run({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: new RunContext({ lm, seed: rt.seed }), preset: "quick", runDir, log: () => undefined });
+  const outcome = await getMethod(id).run({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: new RunContext({ lm, seed: rt.seed }), preset: "quick", models: SIMLM_META_MODELS, runDir, log: () => undefined });
   return { rt, outcome, history: runDir.read<BaselineHistory>("history.json", "history"), state: rt.system.stateDict(), dir, lm };
 }
 
 /** The system's validation score as the gate measures it, recomputed outside the method's budget. */
 async function rescoreValidation(rt: Runtime): Promise<number> {
   const { ctx } = separateContext(rt);
-  const { valSize, valRepeats } = sharedProtocol("quick");
+  const { valSize, valRepeats } = sharedProtocol("quick", SIMLM_META_MODELS);
   return (await rt.system.evaluate(rt.data.val.slice(0, valSize), ctx.withSample(VALIDATION_SAMPLE_INDEX), { repeats: valRepeats })).mean;
 }
 

@@ -301,7 +301,7 @@ test("each retry is reported before its wait, with the cause, the attempt and th
       ["timeout", 2, 5, waits[1]],
     ],
   );
-  assert.equal(describeLMEvent(events[0]!), `retrying (429) in 3.2 s, after attempt 1 of 5 on ${provider.id}`);
+  assert.match(describeLMEvent(events[0]!), new RegExp(`^retrying \\(429\\) in 3\\.2 s, after attempt 1 of 5 \\(\\d+\\.\\d s so far\\) on ${provider.id}$`));
 });
 
 test("the ledger totals calls, tokens and cost per model, component and stage", async () => {

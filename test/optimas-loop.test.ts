@@ -10,6 +10,7 @@ import { resolveConfig } from "../src/optimas/config";
 import { RunDir } from "../src/core/run-dir";
 import { decodeFloat32Base64 } from "../src/core/float32-base64";
 import type { SavedLocalRewardModel, SavedLocalRewardModelV1 } from "../src/reward/lrf";
+import { SIMLM_META_MODELS } from "../src/repro/meta-model";
 
 const root = path.resolve(__dirname, "..");
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "optimas-"));
@@ -22,7 +23,7 @@ function comparable(cp: Checkpoint): unknown {
 
 async function run(dir: string, overrides = {}, caps = {}, onEvent?: (event: OptimasEvent) => void) {
   const rt = createRuntime({ system: "toy", world: 1, seed: 5, budget: caps });
-  const out = await runOptimas({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, config: resolveConfig("quick", { ...small, ...overrides }), runDir: new RunDir(dir), onEvent });
+  const out = await runOptimas({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, config: resolveConfig("quick", SIMLM_META_MODELS, { ...small, ...overrides }), runDir: new RunDir(dir), onEvent });
   out.lrf.dispose();
   return { rt, cp: out.checkpoint };
 }

@@ -12,6 +12,7 @@ import { RunContext } from "../src/core/context";
 import { optimizeWeights } from "../src/optimas/optimizers/weights";
 import { resolveConfig } from "../src/optimas/config";
 import type { LocalReward } from "../src/optimas/local-reward";
+import { SIMLM_META_MODELS } from "../src/repro/meta-model";
 
 const cand = (answer: string, score: number): Candidate => ({ outputs: { answer }, score, failures: 0 });
 
@@ -114,7 +115,7 @@ test("the weights optimizer moves a policy toward what the local reward prefers"
   const ctx = new RunContext({ lm: { providerId: "none", chat: async () => { throw new Error("no LM"); }, embed: async () => [] }, seed: 3 });
   const rows = Array.from({ length: 8 }, (_, i) => ({ example: { id: `t/train/${i}`, fields: { x: i } }, inputs: { x: i } }));
   const before = (await component.call({ x: 0 }, ctx)).outputs.choice;
-  const result = await optimizeWeights({ system, component, rows, reward, ctx, config: resolveConfig("quick", { policyEpochs: 30, policyLearningRate: 1 }), round: 0 });
+  const result = await optimizeWeights({ system, component, rows, reward, ctx, config: resolveConfig("quick", SIMLM_META_MODELS, { policyEpochs: 30, policyLearningRate: 1 }), round: 0 });
   component.update(result.variable);
   assert.equal(before, "a");
   assert.equal((await component.call({ x: 0 }, ctx)).outputs.choice, "b");

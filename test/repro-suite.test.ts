@@ -17,7 +17,7 @@ import { METHODS } from "../src/repro/methods";
 // ablation (which also measures the judge's pair accuracy) and one more from the registry — so
 // three runs of a few seconds each, more runs than the two workers.
 const THIRD = METHODS.find((m) => m.id !== OPTIMAS_ID && m.id !== JUDGE_ABLATION_ID)!.id;
-const SUITE = resolveSuite({ name: "test-mini", description: "", systems: ["toy"], methods: [OPTIMAS_ID, JUDGE_ABLATION_ID, THIRD], seeds: [0], worlds: [1], preset: "quick", testRepeats: 1, backend: "simlm" });
+const SUITE = resolveSuite({ name: "test-mini", description: "", systems: ["toy"], methods: [OPTIMAS_ID, JUDGE_ABLATION_ID, THIRD], seeds: [0], worlds: [1], preset: "quick", backend: "simlm" });
 
 const scratch = mkdtempSync(path.join(tmpdir(), "optimas-repro-"));
 
@@ -35,7 +35,7 @@ before(async () => {
 
 test("a suite writes results.csv, summary.md, figures and one run directory per cell", () => {
   assert.deepEqual(reference.rows.map((r) => r.method), SUITE.methods);
-  assert.ok(reference.rows.every((r) => r.status !== "pending" && r.status !== "error"), reference.rows.map((r) => r.status).join(", "));
+  assert.ok(reference.rows.every((r) => r.status !== "pending" && r.status !== "failed"), reference.rows.map((r) => r.status).join(", "));
   assert.equal(reference.failed, 0);
   for (const r of reference.rows) {
     assert.ok(existsSync(path.join(reference.outDir, r.run_dir, "result.json")), r.run_dir);
@@ -91,7 +91,7 @@ test("an interrupted suite resumes: finished runs are kept as they are, only unf
   assert.deepEqual(third.ran, [], "a finished suite runs nothing");
 });
 
-test("a run that fails becomes an error row with its message, and the next call retries it", async () => {
+test("a run that fails becomes a failed row with its message, and the next call retries it", async () => {
   const outDir = path.join(scratch, "d");
   const one = resolveSuite({ ...SUITE, methods: [OPTIMAS_ID] });
   // A run directory that holds another run's config makes runOptimizeJob refuse to touch it.
@@ -100,9 +100,9 @@ test("a run that fails becomes an error row with its message, and the next call 
   writeFileSync(path.join(dir, "config.json"), JSON.stringify({ spec: { system: "toy", method: "other" } }));
   const failed = await runSuite(one, { outDir, workers: 1, png: false });
   assert.equal(failed.failed, 1);
-  assert.equal(failed.rows[0]!.status, "error");
+  assert.equal(failed.rows[0]!.status, "failed");
   assert.match(failed.rows[0]!.note, /holds another run/);
-  assert.match(readFileSync(failed.resultsCsv, "utf8"), /,error,.*holds another run/);
+  assert.match(readFileSync(failed.resultsCsv, "utf8"), /,failed,.*holds another run/);
   const retried = await runSuite(one, { outDir, workers: 1, png: false });
   assert.deepEqual(retried.ran, [`toy / ${OPTIMAS_ID} s0 w1`]);
 });

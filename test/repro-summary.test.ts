@@ -14,8 +14,10 @@ import Papa from "papaparse";
 function row(system: string, method: string, seed: number, world: number, test: number | null, testBefore = 0.3, status = "finished"): ResultRow {
   return {
     system, method, seed, world, settings: "", status, test_mean: test, test_std: test === null ? null : 0, test_before: test === null ? null : testBefore,
-    val_before: null, val_after: null, system_runs: 100, llm_calls: 200, tokens: 1000, cost_usd: 0.01, lrf_pair_accuracy: null,
-    judge_pair_accuracy: null, iterations: 1, accepted: 0, wall_s: 1, backend: "simlm@1, world 0", tf_backend: "wasm", run_dir: `runs/${system}/${method}`, note: "",
+    val_before: null, val_after: null, system_runs: 100, llm_calls: 200, tokens: 1000, cost_usd: 0.01,
+    test_system_runs: 20, test_llm_calls: 40, test_tokens: 100, test_cost_usd: 0.001, test_se: test === null ? null : 0, test_passes: 3, meta_model: "sim-l", judge_model: "sim-l",
+    lrf_pair_accuracy: null,
+    judge_pair_accuracy: null, iterations: 1, accepted: 0, failed_runs: 0, parse_failures: 0, wall_s: 1, backend: "simlm@1, world 0", tf_backend: "wasm", run_dir: `runs/${system}/${method}`, note: "",
   };
 }
 
@@ -180,7 +182,7 @@ test("results.csv has the fixed columns, empty cells for missing values and quot
 
 test("summary.md labels surrogate results, shows the paper's headline and n/a for missing paper values", () => {
   const rows = [row("toy", "optimas", 0, 0, 0.4, 0.2), row("toy", "textgrad", 0, 0, 0.3, 0.2)];
-  const suite = resolveSuite({ name: "mini", description: "", systems: ["toy"], methods: ["optimas"], seeds: [0], worlds: [0], preset: "quick", testRepeats: 1, backend: "simlm" });
+  const suite = resolveSuite({ name: "mini", description: "", systems: ["toy"], methods: ["optimas"], seeds: [0], worlds: [0], preset: "quick", backend: "simlm" });
   const agg = aggregateSuite(input(rows, { systems: ["toy"], worlds: [0] }));
   const md = summaryMarkdown({ suite, agg, rows, paper: loadPaperFigures(), sources: {}, figures: { html: "figures/index.html", pngs: [], pngNotice: "PNG figures skipped: chromium not found" }, interrupted: false });
   assert.match(md, /Surrogate results, not the paper's numbers/);

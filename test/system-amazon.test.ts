@@ -17,6 +17,7 @@ import { createRng } from "../src/core/random";
 import { renderMessages } from "../src/core/signature";
 import { OracleStore } from "../src/data/oracle";
 import { SimLM } from "../src/lm/sim/simlm";
+import { SIMLM_META_MODELS } from "../src/repro/meta-model";
 
 // One runtime (and its loaded data) for the whole file; each test builds what it changes.
 const rt = createRuntime({ system: "amazon", world: 0 });
@@ -122,7 +123,7 @@ test("the Optimas weights optimizer (REINFORCE) trains the session analyzer towa
       }),
   };
   const rows = rt.data.train.slice(0, 10).map((example) => ({ example, inputs: { sequence: example.fields.sequence! } as Fields }));
-  const config = resolveConfig("quick", { policyEpochs: 12, policySamples: 4, policyLearningRate: 0.1 });
+  const config = resolveConfig("quick", SIMLM_META_MODELS, { policyEpochs: 12, policySamples: 4, policyLearningRate: 0.1 });
   const result = await optimizeWeights({ system, component: analyzer, rows, reward, ctx: rt.ctx, config, round: 0 });
   const scores = result.candidates.map((c) => c.score);
   const firstHalf = scores.slice(0, 6).reduce((a, b) => a + b, 0);

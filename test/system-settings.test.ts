@@ -72,7 +72,7 @@ test("eval --set reaches the built system and its record; a bad --set is one lin
 
 test("a run records its resolved settings in config.json and result.json; other settings in its directory are another run, a default given explicitly is not", async () => {
   const dir = path.join(scratch, "run");
-  const spec: OptimizeJobSpec = { system: "hotpotqa", method: "unoptimized", preset: "quick", world: 0, seed: 0, backend: "simlm", settings: { "colbert-url": COLBERT_URL }, testRepeats: 1 };
+  const spec: OptimizeJobSpec = { system: "hotpotqa", method: "unoptimized", preset: "quick", world: 0, seed: 0, backend: "simlm", settings: { "colbert-url": COLBERT_URL } };
   const summary = await runOptimizeJob(spec, dir);
   const resolved = { retriever: "bm25", "colbert-url": COLBERT_URL };
   const config = JSON.parse(readFileSync(path.join(dir, "config.json"), "utf8")) as { spec: OptimizeJobSpec };
@@ -85,7 +85,7 @@ test("a run records its resolved settings in config.json and result.json; other 
 });
 
 test("suite settings: checked field by field, resolved for the suite's backend, and carried to every run, results.csv and summary.md", async () => {
-  const good = { name: "mini", systems: ["hotpotqa"], methods: ["unoptimized"], seeds: [0], worlds: [0], preset: "quick", testRepeats: 1 };
+  const good = { name: "mini", systems: ["hotpotqa"], methods: ["unoptimized"], seeds: [0], worlds: [0], preset: "quick" };
   const fails = (settings: unknown, pattern: RegExp) => assert.throws(() => parseSuiteConfig({ ...good, settings }, "s.json"), pattern);
   fails(["hotpotqa"], /^Error: s\.json: field "settings" must be an object/);
   fails({ hotpot: {} }, /^Error: s\.json: field "settings\.hotpot" is not a system \(available: .*hotpotqa/);

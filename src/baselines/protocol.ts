@@ -1,6 +1,6 @@
 import type { Component } from "../core/component";
 import { LLMComponent } from "../core/llm-component";
-import type { Preset } from "../core/method";
+import type { MetaModels, Preset } from "../core/method";
 import type { CompoundSystem } from "../core/system";
 import { resolveConfig, type OptimasConfig } from "../optimas/config";
 
@@ -14,8 +14,8 @@ import { resolveConfig, type OptimasConfig } from "../optimas/config";
  */
 export type SharedProtocol = Pick<OptimasConfig, "valSize" | "valRepeats" | "acceptTolerance" | "acceptStdErrors" | "metaModel" | "concurrency">;
 
-export function sharedProtocol(preset: Preset): SharedProtocol {
-  const { valSize, valRepeats, acceptTolerance, acceptStdErrors, metaModel, concurrency } = resolveConfig(preset);
+export function sharedProtocol(preset: Preset, models: MetaModels): SharedProtocol {
+  const { valSize, valRepeats, acceptTolerance, acceptStdErrors, metaModel, concurrency } = resolveConfig(preset, models);
   return { valSize, valRepeats, acceptTolerance, acceptStdErrors, metaModel, concurrency };
 }
 

@@ -65,7 +65,7 @@ export class BaselineSession {
     readonly method: string,
     readonly args: MethodArgs,
   ) {
-    this.protocol = sharedProtocol(args.preset);
+    this.protocol = sharedProtocol(args.preset, args.models);
     this.val = args.val.slice(0, this.protocol.valSize);
     this.valScorer = new GlobalScorer(args.system, args.ctx, {
       sampleIndex: VALIDATION_SAMPLE_INDEX,

@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
+import { CAP_FLAGS, type BudgetCaps } from "../lm/budget";
 
 /** Commander argument parsers that reject bad values with one clear line. */
 
@@ -43,4 +44,35 @@ export function settingArg(flag: string): (value: string, previous: Record<strin
     if (name in previous) throw new InvalidArgumentError(`${flag} sets "${name}" twice`);
     return { ...previous, [name]: value.slice(eq + 1) };
   };
+}
+
+export function nonNegativeNumberArg(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number ≥ 0 (got "${value}")`);
+    return n;
+  };
+}
+
+/** The spend-cap options of `optimize`, `reproduce` and `resume` (lm/budget.ts CAP_FLAGS), as commander names them. */
+export interface CapOptions {
+  maxSystemRuns?: number;
+  maxLlmCalls?: number;
+  maxTokens?: number;
+  maxCost?: number;
+}
+
+/** Adds the spend-cap options to a command: they bound everything a run spends, test evaluation included. */
+export function withCapOptions(command: Command): Command {
+  return command
+    .option(`${CAP_FLAGS.systemRuns} <n>`, "stop the run (resumably) before it exceeds N global system runs, test evaluation included", intArg(CAP_FLAGS.systemRuns))
+    .option(`${CAP_FLAGS.llmCalls} <n>`, "stop the run before it exceeds N LLM calls, test evaluation included", intArg(CAP_FLAGS.llmCalls))
+    .option(`${CAP_FLAGS.tokens} <n>`, "stop the run once it has spent N tokens (calls in flight finish)", intArg(CAP_FLAGS.tokens))
+    .option(`${CAP_FLAGS.costUsd} <usd>`, "stop the run once it has spent this many US dollars (calls in flight finish)", nonNegativeNumberArg(CAP_FLAGS.costUsd));
+}
+
+/** The caps given on the command line (only those given). */
+export function capsFromOptions(opts: CapOptions): BudgetCaps {
+  const given: BudgetCaps = { systemRuns: opts.maxSystemRuns, llmCalls: opts.maxLlmCalls, tokens: opts.maxTokens, costUsd: opts.maxCost };
+  return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
 }

@@ -2,6 +2,7 @@ import { createRuntime, type BackendKind } from "../repro/runtime";
 import { textTable } from "../display/table";
 import { SIMLM_VERSION } from "../lm/sim/simlm";
 import { formatSettings } from "../systems/settings";
+import { measureTestScore } from "../core/test-score";
 import { Progress, printJsonLast } from "./output";
 
 export interface EvalArgs {
@@ -23,14 +24,15 @@ export async function evalCommand(args: EvalArgs): Promise<void> {
   const examples = rt.data[args.split].slice(0, args.limit ?? undefined);
   const progress = new Progress(`eval ${args.system}/${args.split}`);
   const started = Date.now();
-  const r = await rt.system.evaluate(examples, rt.ctx.withStage("eval"), { repeats: args.repeats, onProgress: (d, t) => progress.update(d, t) });
+  // The project's one test-score definition (core/test-score.ts), on whichever split was asked for.
+  const r = await measureTestScore(rt.system, examples, rt.ctx.withStage("eval"), { passes: args.repeats, onProgress: (d, t) => progress.update(d, t) });
   const seconds = (Date.now() - started) / 1000;
   const usage = rt.ledger.snapshot().total;
   console.log(`${rt.entry.title} — ${rt.entry.metric} on ${args.split} (${rt.backendLabel})`);
   if (rt.entry.settings.length > 0) console.log(`settings: ${formatSettings(rt.settings)}`);
   console.log(
     textTable([
-      { mean: r.mean, std: r.std, ci95: r.ci95, n: r.n, repeats: r.repeats, failures: r.failures, llm_calls: usage.calls, seconds },
+      { mean: r.mean, sd: r.sd, se: r.se, ci95: r.ci95, n: r.n, passes: r.passes, failures: r.evaluation.failures, llm_calls: usage.calls, seconds },
     ]),
   );
   if (args.json) {
@@ -42,12 +44,13 @@ export async function evalCommand(args: EvalArgs): Promise<void> {
       settings: rt.settings,
       world: rt.world,
       seed: args.seed,
-      repeats: r.repeats,
+      passes: r.passes,
       mean: r.mean,
-      std: r.std,
+      sd: r.sd,
+      se: r.se,
       ci95: r.ci95,
       n: r.n,
-      failures: r.failures,
+      failures: r.evaluation.failures,
       llm_calls: usage.calls,
       wall_s: seconds,
     });

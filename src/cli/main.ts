@@ -1,7 +1,8 @@
 import { Command, Option } from "commander";
 import { availableSystems, getSystem, SYSTEM_IDS } from "../systems/registry";
 import { acceptedValues, defaultSetting } from "../systems/settings";
-import { choiceArg, intArg, intListArg, listArg, rateArg, settingArg } from "./args";
+import { TEST_PASSES } from "../core/test-score";
+import { choiceArg, intArg, intListArg, listArg, rateArg, settingArg, withCapOptions } from "./args";
 import { evalCommand } from "./eval";
 import { optimizeCommand, resumeCommand } from "./optimize";
 import { METHODS } from "../repro/methods";
@@ -36,7 +37,7 @@ function buildProgram(): Command {
 
   program
     .command("eval")
-    .description("evaluate a system on a split and print mean, std and 95% CI")
+    .description("evaluate a system on a split and print its score: mean over examples of per-example means over passes, sd, standard error and 95% CI over examples")
     .requiredOption("--system <id>", `system id (${SYSTEM_IDS.join(", ")})`, choiceArg("--system", SYSTEM_IDS))
     .addOption(new Option("--split <split>", "dataset split").choices(["train", "val", "test"]).default("test"))
     .addOption(new Option("--backend <backend>", "simlm (offline surrogate) or openai (any OpenAI-compatible endpoint)").choices(["simlm", "openai"]).default("simlm"))
@@ -44,14 +45,13 @@ function buildProgram(): Command {
     .option("--model <name>", "model for every LLM component (default: the system's own)")
     .option("--world <n>", "SimLM world seed", intArg("--world"), 0)
     .option("--seed <n>", "run seed", intArg("--seed"), 0)
-    .option("--repeats <n>", "repeated passes over the split", intArg("--repeats", 1), 1)
+    .option("--repeats <n>", `passes over the split (default ${TEST_PASSES}: the test-score definition, README "Test scores")`, intArg("--repeats", 1), TEST_PASSES)
     .option("--limit <n>", "only the first N examples", intArg("--limit", 1))
     .option("--json", "print one JSON object with the results as the last line")
     .addHelpText("after", settingsHelp)
     .action((opts) => evalCommand(opts));
 
-  program
-    .command("optimize")
+  withCapOptions(program.command("optimize"))
     .description("optimize a system with a method; writes a run directory that `optimas resume` can continue")
     .requiredOption("--system <id>", `system id (${SYSTEM_IDS.join(", ")})`, choiceArg("--system", SYSTEM_IDS))
     .requiredOption("--method <id>", `method id (${METHODS.map((m) => m.id).join(", ")})`)
@@ -62,19 +62,19 @@ function buildProgram(): Command {
     .option("--world <n>", "SimLM world seed", intArg("--world"), 0)
     .option("--seed <n>", "run seed", intArg("--seed"), 0)
     .option("--out <dir>", "run directory (default: runs/<system>-<method>-w<world>-s<seed>-<time>)")
+    .option("--meta-model <name>", "model of OPRO/MIPRO/Optimas proposals and TextGrad critiques (default: sim-l with --backend simlm; required with --backend openai)")
+    .option("--judge-model <name>", "model of the LLM judge (default: the meta-model)")
     .option("--json", "print one JSON object with the results as the last line")
     .addHelpText("after", settingsHelp)
     .action((opts) => optimizeCommand(opts));
 
-  program
-    .command("resume")
-    .description("continue a stopped or killed run from its last finished iteration")
+  withCapOptions(program.command("resume"))
+    .description("continue a stopped or killed run from its last finished iteration; --max-* raise the caps of a run a cap stopped")
     .argument("<run-dir>", "the run directory")
     .option("--json", "print one JSON object with the results as the last line")
     .action((dir, opts) => resumeCommand(dir, opts));
 
-  program
-    .command("reproduce")
+  withCapOptions(program.command("reproduce"))
     .description("run a reproduction suite (systems × methods × seeds × worlds) on worker processes; writes results.csv, summary.md, figures/ and runs/, and resumes where a previous call stopped")
     .option("--suite <name>", "suite name (reproductions/suites/<name>.json: quick, paper) or a path to a suite .json file", "quick")
     .option("--systems <ids>", "comma-separated systems instead of the suite's", listArg)
@@ -83,6 +83,8 @@ function buildProgram(): Command {
     .option("--worlds <list>", "comma-separated SimLM worlds instead of the suite's", intListArg("--worlds"))
     .option("--out <dir>", "results directory (default: reproductions/results/<suite>)")
     .option("--workers <n>", "parallel worker processes", intArg("--workers", 1), 2)
+    .option("--meta-model <name>", "meta-model of every run instead of the suite's \"metaModel\"")
+    .option("--judge-model <name>", "judge model of every run instead of the suite's \"judgeModel\"")
     .option("--no-png", "skip PNG figures (HTML figures are always written)")
     .option("--json", "print one JSON object with the headline and paths as the last line")
     .action((opts) => reproduceCommand({ ...opts, json: opts.json === true }));

@@ -12,6 +12,17 @@ export const VALIDATION_SAMPLE_INDEX = 900_000;
 export type Preset = "quick" | "paper";
 
 /**
+ * The models behind the meta-skills, resolved per backend by the runner (never a silent default:
+ * a SimLM name sent to a real endpoint would fail or bill the wrong model).
+ */
+export interface MetaModels {
+  /** Writes OPRO/MIPRO/Optimas instruction proposals and TextGrad critiques and edits. */
+  metaModel: string;
+  /** Scores outputs for the LLM-judge ablation and its pair accuracy. */
+  judgeModel: string;
+}
+
+/**
  * What every optimization method (Optimas, its ablations, each baseline) implements, so the
  * runner gives them the same system, data, budget and run directory and scores them the same way.
  */
@@ -22,6 +33,8 @@ export interface MethodArgs {
   /** Charges the method's budget (shared caps for every method of a suite). */
   ctx: RunContext;
   preset: Preset;
+  /** The meta-skill models every proposing, critiquing or judging method uses (the same for all). */
+  models: MetaModels;
   runDir: RunDir;
   /** Progress lines for the CLI. */
   log: (line: string) => void;

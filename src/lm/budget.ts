@@ -1,6 +1,9 @@
 /**
- * Hard spending caps shared by everything running under one RunContext. The LM client charges
- * calls and tokens, the compound system charges global runs; crossing a cap throws
+ * Hard spending caps. A run has one budget whose caps bound everything it spends, and accounts
+ * under it (`account`) that keep their own counts and, optionally, caps of their own: the
+ * method's optimization (capped at the preset's equal budget) and the test evaluation. Every
+ * charge to an account is charged to its parent too, so the run's caps bind every call. The LM
+ * client charges calls and tokens, the compound system charges global runs; crossing a cap throws
  * BudgetExceededError, which optimizers catch to checkpoint and stop cleanly.
  */
 
@@ -20,14 +23,57 @@ export interface BudgetSpent {
 
 export type BudgetResource = keyof BudgetSpent;
 
+export const BUDGET_RESOURCES: readonly BudgetResource[] = ["systemRuns", "llmCalls", "tokens", "costUsd"];
+
 export class BudgetExceededError extends Error {
   readonly resource: BudgetResource;
   readonly cap: number;
-  constructor(resource: BudgetResource, cap: number) {
+  /** The budget whose cap refused ("run", "optimize", "test", or the default "budget"). */
+  readonly scope: string;
+  constructor(resource: BudgetResource, cap: number, scope = "budget") {
     super(`budget exhausted: ${resource} reached its cap of ${cap}`);
     this.name = "BudgetExceededError";
     this.resource = resource;
     this.cap = cap;
+    this.scope = scope;
+  }
+}
+
+/** The option that sets each cap (`optimize`, `reproduce`, `resume`); suite files use the BudgetCaps names under "caps". */
+export const CAP_FLAGS: Record<BudgetResource, string> = { systemRuns: "--max-system-runs", llmCalls: "--max-llm-calls", tokens: "--max-tokens", costUsd: "--max-cost" };
+
+/** Why `value` is not a set of caps such as `{ "llmCalls": 5000, "costUsd": 2.5 }` (`key` names the bad entry); null when it is one. */
+export function capsIssue(value: unknown): { key: string | null; problem: string } | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return { key: null, problem: `must be an object such as { "llmCalls": 5000, "costUsd": 2.5 } (keys: ${BUDGET_RESOURCES.join(", ")})` };
+  for (const [key, cap] of Object.entries(value)) {
+    if (!(BUDGET_RESOURCES as readonly string[]).includes(key)) return { key, problem: `is not a cap (caps: ${BUDGET_RESOURCES.join(", ")})` };
+    const whole = key !== "costUsd";
+    if (typeof cap !== "number" || !Number.isFinite(cap) || cap < 0 || (whole && !Number.isInteger(cap))) return { key, problem: `must be ${whole ? "an integer" : "a number"} ≥ 0` };
+  }
+  return null;
+}
+
+/** "--max-llm-calls 5000, --max-cost 2.5", for summaries. */
+export function formatCaps(caps: BudgetCaps): string {
+  return BUDGET_RESOURCES.filter((r) => caps[r] !== undefined).map((r) => `${CAP_FLAGS[r]} ${caps[r]}`).join(", ");
+}
+
+const RESOURCE_WORDS: Record<BudgetResource, string> = { systemRuns: "system runs", llmCalls: "LLM calls", tokens: "tokens", costUsd: "USD" };
+
+/**
+ * A run stopped because one of its spend caps was reached: its run directory continues with
+ * `optimas resume <dir> --max-… <higher>` (the CLI exits with EXIT.budget).
+ */
+export class BudgetStopError extends BudgetExceededError {
+  constructor(refusal: BudgetExceededError, spent: { optimize: BudgetSpent; test: BudgetSpent }, runDir: string) {
+    super(refusal.resource, refusal.cap, refusal.scope);
+    this.name = "BudgetStopError";
+    const r = refusal.resource;
+    const amount = (s: BudgetSpent) => (r === "costUsd" ? s[r].toFixed(4) : String(s[r]));
+    const total = { ...spent.optimize, [r]: spent.optimize[r] + spent.test[r] };
+    this.message =
+      `${runDir}: stopped at its cap ${CAP_FLAGS[r]} ${refusal.cap} (${amount(total)} ${RESOURCE_WORDS[r]} spent: ${amount(spent.optimize)} optimizing, ${amount(spent.test)} testing); ` +
+      `raise it and continue with \`optimas resume ${runDir} ${CAP_FLAGS[r]} <higher>\``;
   }
 }
 
@@ -47,37 +93,88 @@ export function fromNanoUsd(nano: number): number {
 
 export class Budget {
   readonly caps: BudgetCaps;
+  readonly scope: string;
+  private readonly parent: Budget | undefined;
   private readonly used: Omit<BudgetSpent, "costUsd"> = { llmCalls: 0, tokens: 0, systemRuns: 0 };
   private costNano = 0;
+  /** The first time one of this budget's own caps refused work (null while none has). */
+  private firstRefusal: BudgetExceededError | null = null;
 
-  constructor(caps: BudgetCaps = {}) {
+  constructor(caps: BudgetCaps = {}, options: { scope?: string; parent?: Budget } = {}) {
+    for (const [resource, cap] of Object.entries(caps)) {
+      if (cap !== undefined && !(typeof cap === "number" && cap >= 0)) throw new Error(`budget cap ${resource} must be a number ≥ 0 (got ${String(cap)})`);
+    }
     this.caps = { ...caps };
+    this.scope = options.scope ?? "budget";
+    this.parent = options.parent;
+  }
+
+  /** A budget whose charges also go to this one: its own counts, its own caps, and this one's caps. */
+  account(scope: string, caps: BudgetCaps = {}): Budget {
+    return new Budget(caps, { scope, parent: this });
   }
 
   get spent(): BudgetSpent {
     return { ...this.used, costUsd: fromNanoUsd(this.costNano) };
   }
 
-  /** Throws before the work starts when one more unit of `resource` would cross its cap. */
-  reserve(resource: "llmCalls" | "systemRuns"): void {
+  /** The refusal that stopped work under this budget's own caps, if one did. */
+  get refusal(): BudgetExceededError | null {
+    return this.firstRefusal;
+  }
+
+  private chain(): Budget[] {
+    const out: Budget[] = [];
+    for (let b: Budget | undefined = this; b; b = b.parent) out.push(b);
+    return out;
+  }
+
+  private refuse(resource: BudgetResource, cap: number): never {
+    const err = new BudgetExceededError(resource, cap, this.scope);
+    this.firstRefusal ??= err;
+    throw err;
+  }
+
+  /** Refuses the next call or run when a cap here is reached (tokens and cost: already crossed by calls in flight). */
+  private checkRoom(resource: "llmCalls" | "systemRuns"): void {
     const cap = this.caps[resource];
-    if (cap !== undefined && this.used[resource] + 1 > cap) throw new BudgetExceededError(resource, cap);
-    this.used[resource] += 1;
+    if (cap !== undefined && this.used[resource] + 1 > cap) this.refuse(resource, cap);
+    if (resource !== "llmCalls") return;
+    if (this.caps.tokens !== undefined && this.used.tokens >= this.caps.tokens) this.refuse("tokens", this.caps.tokens);
+    if (this.caps.costUsd !== undefined && this.costNano >= toNanoUsd(this.caps.costUsd)) this.refuse("costUsd", this.caps.costUsd);
   }
 
-  /** Records tokens and cost after a call; throws once a cap is crossed so the next step stops. */
+  private checkCrossed(): void {
+    if (this.caps.tokens !== undefined && this.used.tokens > this.caps.tokens) this.refuse("tokens", this.caps.tokens);
+    if (this.caps.costUsd !== undefined && this.costNano > toNanoUsd(this.caps.costUsd)) this.refuse("costUsd", this.caps.costUsd);
+  }
+
+  /** Throws before the work starts when one more unit of `resource` would cross a cap here or above. */
+  reserve(resource: "llmCalls" | "systemRuns"): void {
+    const chain = this.chain();
+    for (const b of chain) b.checkRoom(resource);
+    for (const b of chain) b.used[resource] += 1;
+  }
+
+  /** Records tokens and cost after a call, here and above; throws once a cap is crossed so the next step stops. */
   charge(tokens: number, costUsd: number): void {
-    this.used.tokens += tokens;
-    this.costNano += toNanoUsd(costUsd);
-    if (this.caps.tokens !== undefined && this.used.tokens > this.caps.tokens) throw new BudgetExceededError("tokens", this.caps.tokens);
-    if (this.caps.costUsd !== undefined && this.costNano > toNanoUsd(this.caps.costUsd)) throw new BudgetExceededError("costUsd", this.caps.costUsd);
+    const chain = this.chain();
+    for (const b of chain) {
+      b.used.tokens += tokens;
+      b.costNano += toNanoUsd(costUsd);
+    }
+    for (const b of chain) b.checkCrossed();
   }
 
-  /** Restores counters from a checkpoint (resume). */
+  /** Restores this budget's counters from a checkpoint (resume); the parents take the difference. */
   restore(spent: BudgetSpent): void {
-    this.used.llmCalls = spent.llmCalls;
-    this.used.tokens = spent.tokens;
-    this.used.systemRuns = spent.systemRuns;
-    this.costNano = toNanoUsd(spent.costUsd);
+    const delta = { llmCalls: spent.llmCalls - this.used.llmCalls, tokens: spent.tokens - this.used.tokens, systemRuns: spent.systemRuns - this.used.systemRuns };
+    const deltaNano = toNanoUsd(spent.costUsd) - this.costNano;
+    for (const b of this.chain()) {
+      b.used.llmCalls += delta.llmCalls;
+      b.used.tokens += delta.tokens;
+      b.used.systemRuns += delta.systemRuns;
+      b.costNano += deltaNano;
+    }
   }
 }

@@ -209,6 +209,7 @@ export class LMClient implements LM {
   private async withRetries<T>(call: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
     const seq = ++this.callSeq;
     const attempts = this.retries + 1;
+    const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       let failure: unknown;
       try {
@@ -232,7 +233,7 @@ export class LMClient implements LM {
         throw new LMRetriesExhaustedError(attempts, failure);
       }
       this.ledger.recordRetry(failure.failureCause, waitMs);
-      this.onEvent({ kind: "retry", endpoint: this.provider.id, cause: failure.failureCause, attempt, attempts, waitMs });
+      this.onEvent({ kind: "retry", endpoint: this.provider.id, cause: failure.failureCause, attempt, attempts, waitMs, elapsedMs: performance.now() - started });
       await this.sleep(waitMs);
     }
   }

@@ -5,6 +5,7 @@
  * 16 concurrent calls prints a line every few seconds, not hundreds.
  */
 import type { FailureCause } from "../core/failure";
+import type { RetryCounts } from "./ledger";
 
 export type LMClientEvent =
   | {
@@ -16,6 +17,8 @@ export type LMClientEvent =
       attempt: number;
       attempts: number;
       waitMs: number;
+      /** Time the call has spent so far (its failed attempts and earlier waits), for display only. */
+      elapsedMs: number;
     }
   | { kind: "cache-corrupt"; file: string; refetch: boolean };
 
@@ -26,11 +29,24 @@ export function describeLMEvent(e: LMClientEvent): string {
   if (e.kind === "cache-corrupt") {
     return `corrupt response-cache entry ${e.file}${e.refetch ? ": fetching the reply again and rewriting it" : ""}`;
   }
-  return `retrying (${causeLabel(e.cause)}) in ${(e.waitMs / 1000).toFixed(1)} s, after attempt ${e.attempt} of ${e.attempts} on ${e.endpoint}`;
+  return `retrying (${causeLabel(e.cause)}) in ${(e.waitMs / 1000).toFixed(1)} s, after attempt ${e.attempt} of ${e.attempts} (${(e.elapsedMs / 1000).toFixed(1)} s so far) on ${e.endpoint}`;
 }
 
-/** Waits shorter than this are only counted: they pass before anyone could read about them. */
-export const NOTICE_MIN_WAIT_MS = 1_000;
+/** "3 retries (429 ×2, timeout ×1), 4.1 s waited, 1 call out of retries", or undefined when nothing was retried. */
+export function describeRetryCounts(r: RetryCounts): string | undefined {
+  if (r.count === 0 && r.exhausted === 0) return undefined;
+  const causes = Object.entries(r.byCause)
+    .map(([cause, n]) => `${causeLabel(cause)} ×${n}`)
+    .join(", ");
+  const exhausted = r.exhausted > 0 ? `, ${r.exhausted} call${r.exhausted === 1 ? "" : "s"} out of retries` : "";
+  return `${r.count} retr${r.count === 1 ? "y" : "ies"}${causes ? ` (${causes})` : ""}, ${(r.waitMs / 1000).toFixed(1)} s waited${exhausted}`;
+}
+
+/**
+ * A call stalled for less than this (its failed attempts plus the coming wait) is only counted: it
+ * passes before anyone could read about it. A hung endpoint stalls through timeouts, not waits.
+ */
+export const NOTICE_MIN_STALL_MS = 1_000;
 /** At most one retry line per this interval; the next line says how many retries it stood for. */
 export const NOTICE_INTERVAL_MS = 5_000;
 
@@ -46,7 +62,7 @@ export class WaitNotices {
   handle(e: LMClientEvent): void {
     if (e.kind === "cache-corrupt") return this.write(describeLMEvent(e));
     const at = this.now();
-    if (e.waitMs < NOTICE_MIN_WAIT_MS || at - this.lastLineAt < NOTICE_INTERVAL_MS) {
+    if (e.elapsedMs + e.waitMs < NOTICE_MIN_STALL_MS || at - this.lastLineAt < NOTICE_INTERVAL_MS) {
       this.unreported++;
       return;
     }

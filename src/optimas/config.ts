@@ -1,5 +1,5 @@
 import type { MarginMode } from "../reward/pairs";
-import type { Preset } from "../core/method";
+import type { MetaModels, Preset } from "../core/method";
 
 /**
  * Every knob of an Optimas run. Defaults fix the reference implementation's flaws
@@ -88,12 +88,17 @@ export interface OptimasConfig {
   validationGate: boolean;
   /** Local reward: the learned LRF, or an LLM judge (`judge.score`) as an ablation. */
   localReward: "lrf" | "judge";
-  /** Model used by meta-skills (OPRO proposals, judge). */
-  metaModel: string;
   concurrency: number;
+  /** Model of the meta-skills (proposals, critiques); see MetaModels. */
+  metaModel: string;
+  /** Model of the LLM judge; see MetaModels. */
+  judgeModel: string;
 }
 
-export const DEFAULT_CONFIG: OptimasConfig = {
+/** The knobs that have defaults: everything but the models, which the backend decides. */
+export type OptimasKnobs = Omit<OptimasConfig, keyof MetaModels>;
+
+export const DEFAULT_CONFIG: OptimasKnobs = {
   iterations: 20,
   initialTrainSize: 20,
   perIterationNewData: 10,
@@ -128,21 +133,19 @@ export const DEFAULT_CONFIG: OptimasConfig = {
   acceptStdErrors: 0,
   validationGate: true,
   localReward: "lrf",
-  metaModel: "sim-l",
   concurrency: 8,
 };
 
 
 /** Presets scale iteration counts; `paper` follows the reference configs where they are sound (§6.7). */
-export const PRESETS: Record<Preset, Partial<OptimasConfig>> = {
+export const PRESETS: Record<Preset, Partial<OptimasKnobs>> = {
   quick: { iterations: 6, initialTrainSize: 16, perIterationNewData: 6, valSize: 20, lrfEpochs: 15, promptCandidates: 3, localTrainSize: 12, policyEpochs: 10 },
   paper: { iterations: 20, initialTrainSize: 20, perIterationNewData: 10, valSize: 20 },
 };
 
-export function resolveConfig(preset: Preset | undefined, overrides: Partial<OptimasConfig> = {}): OptimasConfig {
-  const config = { ...DEFAULT_CONFIG, ...(preset ? PRESETS[preset] : {}), ...overrides };
+export function resolveConfig(preset: Preset | undefined, models: MetaModels, overrides: Partial<OptimasKnobs> = {}): OptimasConfig {
   for (const key of Object.keys(overrides)) {
     if (!(key in DEFAULT_CONFIG)) throw new Error(`unknown Optimas option "${key}" (see src/optimas/config.ts)`);
   }
-  return config;
+  return { ...DEFAULT_CONFIG, ...(preset ? PRESETS[preset] : {}), ...overrides, metaModel: models.metaModel, judgeModel: models.judgeModel };
 }

@@ -1,10 +1,10 @@
 import type { Method, MethodArgs, MethodOutcome, MethodRole } from "../core/method";
-import { resolveConfig, type OptimasConfig } from "./config";
+import { resolveConfig, type OptimasKnobs } from "./config";
 import { judgeReward } from "./judge-reward";
 import { runOptimas } from "./optimize";
 
 /** Optimas and its ablations as suite methods: one loop, different configurations. */
-function optimasMethod(id: string, role: MethodRole, title: string, source: string, overrides: Partial<OptimasConfig>): Method {
+function optimasMethod(id: string, role: MethodRole, title: string, source: string, overrides: Partial<OptimasKnobs>): Method {
   return {
     id,
     title,
@@ -12,7 +12,7 @@ function optimasMethod(id: string, role: MethodRole, title: string, source: stri
     source,
     notApplicable: (system) => (system.optimizableComponents.length === 0 ? "the system has no optimizable component" : null),
     async run(args: MethodArgs): Promise<MethodOutcome> {
-      const config = resolveConfig(args.preset, overrides);
+      const config = resolveConfig(args.preset, args.models, overrides);
       const outcome = await runOptimas({
         system: args.system,
         train: args.train,
@@ -20,7 +20,7 @@ function optimasMethod(id: string, role: MethodRole, title: string, source: stri
         ctx: args.ctx,
         config,
         runDir: args.runDir,
-        makeLocalReward: config.localReward === "judge" ? () => judgeReward(args.ctx, config.metaModel) : undefined,
+        makeLocalReward: config.localReward === "judge" ? () => judgeReward(args.ctx, config.judgeModel) : undefined,
         onEvent: (e) =>
           args.log(
             e.kind === "stage"
@@ -39,7 +39,7 @@ function optimasMethod(id: string, role: MethodRole, title: string, source: stri
         iterations: cp.history.length,
         accepted: cp.history.filter((h) => h.accepted).length,
         lrfPairAccuracy: cp.initialLrf.heldOutAccuracy?.accuracy ?? null,
-        extra: { tf_backend: backend, per_input: cp.perInput },
+        extra: { tf_backend: backend, per_input: cp.perInput, failures: cp.failures },
       };
     },
   };

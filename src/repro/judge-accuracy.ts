@@ -1,9 +1,9 @@
 import { RunDir } from "../core/run-dir";
-import { resolveConfig } from "../optimas/config";
 import { judgeReward } from "../optimas/judge-reward";
 import type { Checkpoint } from "../optimas/optimize";
 import { usablePairs } from "../reward/pairs";
 import type { PreferencePair } from "../reward/types";
+import { resolveMetaModels } from "./meta-model";
 import type { OptimizeJobSpec } from "./optimize-job";
 import { createRuntime, separateContext } from "./runtime";
 
@@ -29,8 +29,8 @@ export function pairCredit(chosen: number, rejected: number): number {
 
 export async function measureJudgeAccuracy(spec: OptimizeJobSpec, runDir: RunDir): Promise<JudgeAccuracy> {
   const checkpoint = runDir.read<Checkpoint>("checkpoint.json", "checkpoint");
-  const model = resolveConfig(spec.preset).metaModel;
-  const rt = createRuntime({ system: spec.system, backend: spec.backend, settings: spec.settings, world: spec.world, seed: spec.seed, model: spec.model });
+  const model = resolveMetaModels(spec.backend, spec).judgeModel;
+  const rt = createRuntime({ system: spec.system, backend: spec.backend, settings: spec.settings, world: spec.world, seed: spec.seed, model: spec.model, lm: spec.lm });
   const judge = judgeReward(separateContext(rt).ctx, model);
   const byComponent = new Map<string, PreferencePair[]>();
   for (const p of usablePairs(checkpoint.heldOut).pairs) byComponent.set(p.component, [...(byComponent.get(p.component) ?? []), p]);

@@ -1,10 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Preset } from "../core/method";
+import type { MetaModels, Preset } from "../core/method";
 import { RunDir } from "../core/run-dir";
 import { stableStringify } from "../core/json";
-import type { BudgetCaps } from "../lm/budget";
+import { measureTestScore, TEST_PASSES, TEST_SAMPLE_INDEX, type TestScore } from "../core/test-score";
+import { Budget, BudgetExceededError, BudgetStopError, type BudgetCaps, type BudgetSpent } from "../lm/budget";
 import type { SystemSettings } from "../systems/settings";
+import { resolveMetaModels } from "./meta-model";
 import { createRuntime, separateContext, type BackendKind } from "./runtime";
 import { getMethod } from "./methods";
 import { isolationRecordOf } from "../systems/bigcodebench/index";
@@ -21,8 +23,22 @@ export interface OptimizeJobSpec {
   /** Values for the system's settings; config.json records all of them, resolved for the backend. */
   settings?: Readonly<Record<string, string>>;
   model?: string;
+  /** The method's optimization budget (default: the preset's, equal for every method). */
   budget?: BudgetCaps;
-  testRepeats?: number;
+  /** Meta-skill and judge models; default: the backend's (an error for a backend without one). */
+  metaModel?: string;
+  judgeModel?: string;
+  /**
+   * Spend caps of the whole run, test evaluation included (`--max-*`). Not part of the run's
+   * identity: `optimas resume --max-…` raises them and continues the same run.
+   */
+  caps?: BudgetCaps;
+}
+
+/** What a run spent: the method's optimization and the test evaluations, apart, so methods stay comparable. */
+export interface RunSpent {
+  optimize: BudgetSpent;
+  test: BudgetSpent;
 }
 
 export interface OptimizeSummary {
@@ -34,14 +50,29 @@ export interface OptimizeSummary {
   val_after: number | null;
   test_before: number;
   test_after: number;
+  /** Spread of test_after over examples (core/test-score.ts): sd, standard error, 95% CI half-width. */
   test_std_after: number;
+  test_se_after: number;
+  test_ci95_after: number;
+  test_passes: number;
   iterations: number;
   accepted: number;
   status: string;
+  /** The method's spend while optimizing (what methods are compared on)... */
   system_runs: number;
   llm_calls: number;
   tokens: number;
   cost_usd: number;
+  /** ...and the test evaluations' (before and after), reported apart. */
+  test_system_runs: number;
+  test_llm_calls: number;
+  test_tokens: number;
+  test_cost_usd: number;
+  spent: RunSpent;
+  /** The run's spend caps (`--max-*`), as last resumed. */
+  caps: BudgetCaps;
+  meta_model: string;
+  judge_model: string;
   lrf_pair_accuracy: number | null;
   backend: string;
   /** The system's resolved settings. */
@@ -58,43 +89,77 @@ export const BUDGETS: Record<Preset, BudgetCaps> = {
   paper: { systemRuns: 10_000, llmCalls: 120_000 },
 };
 
+/** The test score before optimizing, with what measuring it spent (restored on resume). */
+interface Baseline {
+  test_before: number;
+  /** The test-score definition it was measured under (core/test-score.ts); another one is measured again. */
+  test_passes: number;
+  test_sample_index: number;
+  spent: BudgetSpent;
+}
+
+/** The spec as config.json records it: every setting and model resolved, the caps apart (they are not the run's identity). */
+function runIdentity(spec: OptimizeJobSpec & { testRepeats?: number }, settings: SystemSettings, models: MetaModels): OptimizeJobSpec & { testRepeats?: number } {
+  const { caps: _caps, ...identity } = spec;
+  return { ...identity, settings, ...models };
+}
+
 export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, log: (line: string) => void = () => undefined): Promise<OptimizeSummary> {
   const started = Date.now();
   const method = getMethod(spec.method);
+  // Before anything runs or is written: a backend without a default meta-model stops here.
+  const models = resolveMetaModels(spec.backend, spec);
   const runDir = new RunDir(runRoot);
   fs.mkdirSync(runRoot, { recursive: true });
   const budget = spec.budget ?? BUDGETS[spec.preset];
-  const rt = createRuntime({ system: spec.system, backend: spec.backend, settings: spec.settings, world: spec.world, seed: spec.seed, model: spec.model, budget });
+  const caps = spec.caps ?? {};
+  // The run's caps bind everything it spends; the method's account (capped at the preset's equal
+  // budget) and the test account count apart under it.
+  const runBudget = new Budget(caps, { scope: "run" });
+  const optimizeBudget = runBudget.account("optimize", budget);
+  const testBudget = runBudget.account("test");
+  const spentNow = (): RunSpent => ({ optimize: optimizeBudget.spent, test: testBudget.spent });
+  const rt = createRuntime({ system: spec.system, backend: spec.backend, settings: spec.settings, world: spec.world, seed: spec.seed, model: spec.model, budget: optimizeBudget });
   // Where the system executes generated code: its sandbox's plan and what that leaves open on this
   // host, in config.json and result.json (and `none` next to an API key stops here, before any spend).
   const isolation = await isolationRecordOf(rt.system);
-  // Recorded with every setting resolved: giving a default explicitly is the same run, another value is another run.
-  const recorded: OptimizeJobSpec = { ...spec, settings: rt.settings };
+  // Recorded with every setting and model resolved: giving a default explicitly is the same run, another value is another run.
+  const recorded = runIdentity(spec, rt.settings, models);
   if (runDir.exists("config.json")) {
     const previous = runDir.read<{ spec: OptimizeJobSpec }>("config.json", "run config");
-    // Run directories written before settings existed ran on the defaults.
-    if (stableStringify({ ...previous.spec, settings: previous.spec.settings ?? rt.settings }) !== stableStringify(recorded)) {
+    // Run directories written before settings, meta-models and the one test-score definition ran on the defaults.
+    const { testRepeats: _testRepeats, ...was } = runIdentity(previous.spec, previous.spec.settings ?? rt.settings, { metaModel: previous.spec.metaModel ?? models.metaModel, judgeModel: previous.spec.judgeModel ?? models.judgeModel });
+    if (stableStringify(was) !== stableStringify(recorded)) {
       throw new Error(`${runDir.file("config.json")}: this run directory holds another run (${previous.spec.system}/${previous.spec.method}); use a new --out`);
     }
+    runDir.write("config.json", { ...previous, caps });
   } else {
-    runDir.write("config.json", { spec: recorded, budget, backend: rt.backendLabel, source: method.source, ...(isolation && { isolation }) });
+    runDir.write("config.json", { spec: recorded, caps, budget, backend: rt.backendLabel, source: method.source, ...(isolation && { isolation }) });
   }
   const notApplicable = method.notApplicable(rt.system);
   if (notApplicable) throw new Error(`method "${spec.method}" does not apply to system "${spec.system}": ${notApplicable}`);
 
-  // Test scores are measured outside the method's budget, with the same sample indices before and after.
-  const testRepeats = spec.testRepeats ?? 3;
-  let baseline: { test_before: number };
-  if (runDir.exists("baseline.json")) baseline = runDir.read("baseline.json", "baseline");
-  else {
-    const { ctx } = separateContext(rt);
-    baseline = { test_before: (await rt.system.evaluate(rt.data.test, ctx.withStage("test"), { repeats: testRepeats })).mean };
+  // A refusal by the run's caps stops the run resumably; one by the method's own budget is the method's business.
+  const stopAtCap = (err: unknown): never => {
+    if (err instanceof BudgetExceededError && runBudget.refusal) throw new BudgetStopError(runBudget.refusal, spentNow(), path.resolve(runRoot));
+    throw err;
+  };
+  // Test scores (core/test-score.ts) charge the test account, at the same sample indices before and after.
+  const testCtx = () => separateContext(rt, testBudget).ctx.withStage("test");
+  const stored = runDir.exists("baseline.json") ? runDir.read<Partial<Baseline>>("baseline.json", "baseline") : undefined;
+  let baseline: Baseline;
+  if (stored?.spent && stored.test_passes === TEST_PASSES && stored.test_sample_index === TEST_SAMPLE_INDEX) {
+    baseline = stored as Baseline;
+    testBudget.restore(baseline.spent);
+  } else {
+    const before = await measureTestScore(rt.system, rt.data.test, testCtx()).catch(stopAtCap);
+    baseline = { test_before: before.mean, test_passes: before.passes, test_sample_index: TEST_SAMPLE_INDEX, spent: testBudget.spent };
     runDir.write("baseline.json", baseline);
   }
-  const outcome = await method.run({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, preset: spec.preset, runDir, log });
-  const { ctx: testCtx } = separateContext(rt);
-  const test = await rt.system.evaluate(rt.data.test, testCtx.withStage("test").withSelectors(outcome.evalCtx.selectors), { repeats: testRepeats });
-  const spent = rt.ctx.budget.spent;
+  const outcome = await method.run({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, preset: spec.preset, models, runDir, log }).catch(stopAtCap);
+  if (runBudget.refusal) stopAtCap(runBudget.refusal);
+  const test: TestScore = await measureTestScore(rt.system, rt.data.test, testCtx().withSelectors(outcome.evalCtx.selectors)).catch(stopAtCap);
+  const spent = spentNow();
   const summary: OptimizeSummary = {
     system: spec.system,
     method: spec.method,
@@ -104,14 +169,25 @@ export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, log
     val_after: outcome.valAfter,
     test_before: baseline.test_before,
     test_after: test.mean,
-    test_std_after: test.std,
+    test_std_after: test.sd,
+    test_se_after: test.se,
+    test_ci95_after: test.ci95,
+    test_passes: test.passes,
     iterations: outcome.iterations,
     accepted: outcome.accepted,
     status: outcome.status,
-    system_runs: spent.systemRuns,
-    llm_calls: spent.llmCalls,
-    tokens: spent.tokens,
-    cost_usd: spent.costUsd,
+    system_runs: spent.optimize.systemRuns,
+    llm_calls: spent.optimize.llmCalls,
+    tokens: spent.optimize.tokens,
+    cost_usd: spent.optimize.costUsd,
+    test_system_runs: spent.test.systemRuns,
+    test_llm_calls: spent.test.llmCalls,
+    test_tokens: spent.test.tokens,
+    test_cost_usd: spent.test.costUsd,
+    spent,
+    caps,
+    meta_model: models.metaModel,
+    judge_model: models.judgeModel,
     lrf_pair_accuracy: outcome.lrfPairAccuracy,
     backend: rt.backendLabel,
     settings: rt.settings,

@@ -5,6 +5,7 @@ import type { SystemSettings } from "../systems/settings";
 import { JUDGE_ACCURACY_FILE } from "./judge-accuracy";
 import { getMethod } from "./methods";
 import type { OptimizeJobSpec } from "./optimize-job";
+import { pickLMSettings } from "./lm-settings";
 import { JUDGE_ABLATION_ID } from "./method-ids";
 import type { ResolvedSuite } from "./suite-config";
 
@@ -54,7 +55,10 @@ export function jobSpec(suite: ResolvedSuite, cell: RunCell): OptimizeJobSpec {
     backend: suite.backend,
     settings: cell.settings,
     ...(suite.model !== undefined ? { model: suite.model } : {}),
-    testRepeats: suite.testRepeats,
+    metaModel: suite.metaModel,
+    judgeModel: suite.judgeModel,
+    ...(suite.caps !== undefined ? { caps: suite.caps } : {}),
+    lm: pickLMSettings(suite),
   };
 }
 

@@ -27,6 +27,16 @@ export interface ResultRow {
   llm_calls: number | null;
   tokens: number | null;
   cost_usd: number | null;
+  /** What the test evaluations spent (before and after), apart from the method's spend above. */
+  test_system_runs: number | null;
+  test_llm_calls: number | null;
+  test_tokens: number | null;
+  test_cost_usd: number | null;
+  /** Standard error of test_mean over examples and the passes it averages (core/test-score.ts). */
+  test_se: number | null;
+  test_passes: number | null;
+  meta_model: string | null;
+  judge_model: string | null;
   lrf_pair_accuracy: number | null;
   judge_pair_accuracy: number | null;
   iterations: number | null;
@@ -40,7 +50,8 @@ export interface ResultRow {
 
 export const RESULT_COLUMNS: readonly (keyof ResultRow)[] = [
   "system", "method", "seed", "world", "settings", "status", "test_mean", "test_std", "test_before", "val_before", "val_after",
-  "system_runs", "llm_calls", "tokens", "cost_usd", "lrf_pair_accuracy", "judge_pair_accuracy", "iterations", "accepted",
+  "system_runs", "llm_calls", "tokens", "cost_usd",
+  "test_system_runs", "test_llm_calls", "test_tokens", "test_cost_usd", "test_se", "test_passes", "meta_model", "judge_model", "lrf_pair_accuracy", "judge_pair_accuracy", "iterations", "accepted",
   "wall_s", "backend", "tf_backend", "run_dir", "note",
 ];
 
@@ -60,7 +71,9 @@ export function readResultRow(cell: RunCell, outDir: string): ResultRow {
   const empty: ResultRow = {
     system: cell.system, method: cell.method, seed: cell.seed, world: cell.world, settings: formatSettings(cell.settings), status: "pending",
     test_mean: null, test_std: null, test_before: null, val_before: null, val_after: null,
-    system_runs: null, llm_calls: null, tokens: null, cost_usd: null, lrf_pair_accuracy: null, judge_pair_accuracy: null,
+    system_runs: null, llm_calls: null, tokens: null, cost_usd: null,
+    test_system_runs: null, test_llm_calls: null, test_tokens: null, test_cost_usd: null, test_se: null, test_passes: null, meta_model: null, judge_model: null,
+    lrf_pair_accuracy: null, judge_pair_accuracy: null,
     iterations: null, accepted: null, wall_s: null, backend: null, tf_backend: null,
     // Relative, so results.csv is the same on every machine.
     run_dir: path.relative(outDir, cell.dir).split(path.sep).join("/"),
@@ -87,6 +100,15 @@ export function readResultRow(cell: RunCell, outDir: string): ResultRow {
     llm_calls: r.llm_calls,
     tokens: r.tokens,
     cost_usd: r.cost_usd,
+    // Absent from results written before test spend, the test-score definition and meta-models were recorded.
+    test_system_runs: r.test_system_runs ?? null,
+    test_llm_calls: r.test_llm_calls ?? null,
+    test_tokens: r.test_tokens ?? null,
+    test_cost_usd: r.test_cost_usd ?? null,
+    test_se: r.test_se_after ?? null,
+    test_passes: r.test_passes ?? null,
+    meta_model: r.meta_model ?? null,
+    judge_model: r.judge_model ?? null,
     lrf_pair_accuracy: r.lrf_pair_accuracy,
     judge_pair_accuracy: judge?.accuracy ?? null,
     iterations: r.iterations,

@@ -24,7 +24,8 @@ export interface RuntimeOptions {
   seed?: number;
   /** Sets the model of every LLM component that has no model variable. */
   model?: string;
-  budget?: BudgetCaps;
+  /** The run's budget, or caps for a fresh one (default: uncapped). */
+  budget?: Budget | BudgetCaps;
   cacheDir?: string;
   cacheMode?: CacheMode;
   concurrency?: number;
@@ -47,12 +48,12 @@ export interface Runtime {
 }
 
 /**
- * A context on the same endpoint (and cache) with its own budget and ledger: test evaluations are
- * not charged to an optimizer's budget.
+ * A context on the same endpoint (and cache) with its own budget and ledger: test evaluations
+ * charge the run's test account, not the optimizer's (both count against the run's caps).
  */
-export function separateContext(rt: Runtime, caps?: BudgetCaps): { ctx: RunContext; ledger: Ledger } {
+export function separateContext(rt: Runtime, budget: Budget = new Budget()): { ctx: RunContext; ledger: Ledger } {
   const ledger = new Ledger();
-  const client = new LMClient({ provider: rt.client.provider, budget: new Budget(caps), ledger, cache: rt.client.cache });
+  const client = new LMClient({ provider: rt.client.provider, budget, ledger, cache: rt.client.cache });
   return { ctx: new RunContext({ lm: client, seed: rt.seed }), ledger };
 }
 
@@ -87,7 +88,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   // SimLM is deterministic and in process: a disk cache would only add I/O. Real endpoints cache by default.
   const cacheMode = options.cacheMode ?? (backend === "simlm" ? "off" : "read-write");
   const cache = cacheMode === "off" ? undefined : new ResponseCache({ dir: options.cacheDir ?? DEFAULT_CACHE_DIR, mode: cacheMode });
-  const client = new LMClient({ provider, budget: new Budget(options.budget), ledger, cache, concurrency: options.concurrency });
+  const client = new LMClient({ provider, budget: options.budget instanceof Budget ? options.budget : new Budget(options.budget), ledger, cache, concurrency: options.concurrency });
   const ctx = new RunContext({ lm: client, seed });
   return { entry, settings, system, data, client, ctx, ledger, backendLabel, world: backend === "simlm" ? world : null, seed };
 }

@@ -6,6 +6,8 @@ import { availableSystems, getSystem } from "../systems/registry";
 import { resolveSettings, settingsIssue, type SystemSettings } from "../systems/settings";
 import { METHODS } from "./methods";
 import type { BackendKind } from "./runtime";
+import { capsIssue, type BudgetCaps } from "../lm/budget";
+import { resolveMetaModels } from "./meta-model";
 
 /**
  * A reproduction suite: which systems, methods, seeds and SimLM worlds to cross, at which preset.
@@ -21,19 +23,25 @@ export interface SuiteConfig {
   seeds: number[];
   worlds: number[];
   preset: Preset;
-  /** Passes over the test split after optimizing (std over repeats). */
-  testRepeats: number;
   backend: BackendKind;
   /** Model for every LLM component (real endpoints); default: each system's own. */
   model?: string;
+  /** Meta-skill and judge models (repro/meta-model.ts); required with backend "openai". */
+  metaModel?: string;
+  judgeModel?: string;
+  /** Spend caps of each run, test evaluation included (`--max-*` override them per resource). */
+  caps?: BudgetCaps;
   /** Values for system settings, by system id then setting name; the rest take the backend's defaults. */
   settings?: Record<string, Record<string, string>>;
 }
 
 /** A suite with every list made explicit: what a run of it crosses. */
-export interface ResolvedSuite extends Omit<SuiteConfig, "systems" | "methods" | "settings"> {
+export interface ResolvedSuite extends Omit<SuiteConfig, "systems" | "methods" | "settings" | "metaModel" | "judgeModel"> {
   systems: string[];
   methods: string[];
+  /** Resolved for the suite's backend. */
+  metaModel: string;
+  judgeModel: string;
   /** Every setting of each suite system, resolved for the suite's backend. */
   settings: Record<string, SystemSettings>;
 }
@@ -43,6 +51,11 @@ export interface SuiteOverrides {
   methods?: string[];
   seeds?: number[];
   worlds?: number[];
+  /** `--max-*` caps; each replaces the suite's cap of the same resource. */
+  caps?: BudgetCaps;
+  /** `--meta-model` / `--judge-model`. */
+  metaModel?: string;
+  judgeModel?: string;
 }
 
 /** reproductions/ of this package, wherever the command runs from. */
@@ -87,15 +100,15 @@ function systemSettings(file: string, value: unknown): Record<string, Record<str
 export function parseSuiteConfig(raw: unknown, file: string): SuiteConfig {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`${file}: a suite must be a JSON object`);
   const r = raw as Record<string, unknown>;
-  const known = ["name", "description", "systems", "methods", "seeds", "worlds", "preset", "testRepeats", "backend", "model", "settings"];
+  const known = ["name", "description", "systems", "methods", "seeds", "worlds", "preset", "backend", "model", "metaModel", "judgeModel", "caps", "settings"];
   for (const key of Object.keys(r)) if (!known.includes(key)) fail(file, key, `is not a suite field (known: ${known.join(", ")})`);
   if (typeof r.name !== "string" || !/^[a-z0-9][a-z0-9_-]*$/.test(r.name)) fail(file, "name", "must be a lower-case id (letters, digits, - and _)");
   if (r.preset !== "quick" && r.preset !== "paper") fail(file, "preset", `must be "quick" or "paper"`);
   const backend = r.backend ?? "simlm";
   if (backend !== "simlm" && backend !== "openai") fail(file, "backend", `must be "simlm" or "openai"`);
-  const testRepeats = r.testRepeats ?? 1;
-  if (!Number.isInteger(testRepeats) || (testRepeats as number) < 1) fail(file, "testRepeats", "must be an integer ≥ 1");
-  if (r.model !== undefined && typeof r.model !== "string") fail(file, "model", "must be a model name");
+  for (const field of ["model", "metaModel", "judgeModel"]) if (r[field] !== undefined && (typeof r[field] !== "string" || r[field] === "")) fail(file, field, "must be a model name");
+  const capsProblem = r.caps === undefined ? null : capsIssue(r.caps);
+  if (capsProblem) fail(file, capsProblem.key === null ? "caps" : `caps.${capsProblem.key}`, capsProblem.problem);
   return {
     name: r.name,
     description: typeof r.description === "string" ? r.description : "",
@@ -104,9 +117,11 @@ export function parseSuiteConfig(raw: unknown, file: string): SuiteConfig {
     seeds: intList(file, "seeds", r.seeds),
     worlds: intList(file, "worlds", r.worlds),
     preset: r.preset,
-    testRepeats: testRepeats as number,
     backend,
     ...(r.model !== undefined ? { model: r.model as string } : {}),
+    ...(r.metaModel !== undefined ? { metaModel: r.metaModel as string } : {}),
+    ...(r.judgeModel !== undefined ? { judgeModel: r.judgeModel as string } : {}),
+    ...(r.caps !== undefined ? { caps: r.caps as BudgetCaps } : {}),
     ...(r.settings !== undefined ? { settings: systemSettings(file, r.settings) } : {}),
   };
 }
@@ -132,8 +147,12 @@ export function resolveSuite(config: SuiteConfig, overrides: SuiteOverrides = {}
   const pick = (kind: string, cli: string[] | undefined, own: "all" | string[], known: string[], flag: string) =>
     cli ? checkIds(kind, cli, known, flag) : checkIds(kind, own === "all" ? known : own, known, where);
   const suiteSystems = pick("system", overrides.systems, config.systems, systems, "--systems");
+  const models = resolveMetaModels(config.backend, { metaModel: overrides.metaModel ?? config.metaModel, judgeModel: overrides.judgeModel ?? config.judgeModel }, `--meta-model or "metaModel" in ${where}`);
+  const caps = { ...config.caps, ...overrides.caps };
   return {
     ...config,
+    ...models,
+    ...(Object.keys(caps).length > 0 ? { caps } : {}),
     systems: suiteSystems,
     methods: pick("method", overrides.methods, config.methods, methods, "--methods"),
     seeds: overrides.seeds ?? config.seeds,

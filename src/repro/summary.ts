@@ -9,6 +9,8 @@ import { paperGain, type PaperFigures } from "./paper";
 import { needsJudgeAccuracy } from "./plan";
 import { hasResult, type ResultRow } from "./results";
 import type { ResolvedSuite } from "./suite-config";
+import { TEST_PASSES } from "../core/test-score";
+import { formatCaps } from "../lm/budget";
 
 /** summary.md of a suite, and the short version the command prints. */
 
@@ -160,7 +162,7 @@ export function summaryMarkdown(input: SummaryInput): string {
   lines.push(
     `- Backend: ${backendLine(suite, rows)}`,
     `- System settings: ${settingsLine(suite)}`,
-    `- Suite: preset \`${suite.preset}\`; seeds ${suite.seeds.join(", ")}; worlds ${suite.worlds.join(", ")} (${agg.units.length} (seed, world) units); test repeats ${suite.testRepeats}`,
+    `- Suite: preset \`${suite.preset}\`; seeds ${suite.seeds.join(", ")}; worlds ${suite.worlds.join(", ")} (${agg.units.length} (seed, world) units); test scores over ${TEST_PASSES} passes (README "Test scores"); meta-model ${suite.metaModel}, judge ${suite.judgeModel}${suite.caps ? `; caps per run ${formatCaps(suite.caps)}` : ""}`,
     `- Runs: ${statusLine(rows)}`,
     `- TensorFlow.js backend of the reward models: ${[...new Set(rows.map((r) => r.tf_backend).filter((b) => b !== null))].join(", ") || "n/a"}`,
     "",

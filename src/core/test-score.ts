@@ -1,0 +1,57 @@
+import type { RunContext } from "./context";
+import type { CompoundSystem, EvalResult, Example } from "./system";
+import { ci95, mean, std } from "./stats";
+
+/**
+ * The one definition of a test score, used by `eval`, `optimize`, suites and notebooks:
+ *
+ * - `TEST_PASSES` passes over the examples; pass p draws at sample index `TEST_SAMPLE_INDEX + p`.
+ *   The indices are fixed, so the score before and after optimizing are paired draw for draw and a
+ *   cell gives the same number from every command; and they are fresh, so no method saw these
+ *   draws while optimizing (training minibatches draw from 0, validation from
+ *   `VALIDATION_SAMPLE_INDEX` = 900,000).
+ * - The score is the mean over examples of each example's mean over passes. A run that failed
+ *   (core/failure.ts) has no score and is left out of its example's mean; an example none of whose
+ *   passes ran is left out of the score, and the evaluation's failure counts say so.
+ * - Its uncertainty is over examples: `sd` of the per-example means, `se = sd / √n`, `ci95` the
+ *   95% Student-t half-width. The example is the sampling unit (the test split is a sample of the
+ *   task); each per-example mean already averages the passes' sampling noise, so this interval
+ *   covers both sources, where a spread over passes would only see the sampling noise.
+ */
+
+export const TEST_SAMPLE_INDEX = 800_000;
+
+/** Three passes: one draw per example lets a single lucky sample decide it; more passes cost more than they settle. */
+export const TEST_PASSES = 3;
+
+export interface TestScore {
+  mean: number;
+  /** Sample standard deviation of the per-example means. */
+  sd: number;
+  /** Standard error of `mean`: sd / √n. */
+  se: number;
+  /** Half-width of the 95% t interval of `mean`. */
+  ci95: number;
+  /** Examples with a score (every example unless all passes of one failed). */
+  n: number;
+  passes: number;
+  /** Each example's mean over its passes that ran, in example order (null: none ran). */
+  perExample: (number | null)[];
+  /** The underlying evaluation (per-pass scores, failure counts). */
+  evaluation: EvalResult;
+}
+
+export interface TestScoreOptions {
+  /** Passes over the examples (default TEST_PASSES; `eval --repeats` may change it, records say which). */
+  passes?: number;
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function measureTestScore(system: CompoundSystem, examples: readonly Example[], ctx: RunContext, options: TestScoreOptions = {}): Promise<TestScore> {
+  const passes = options.passes ?? TEST_PASSES;
+  const evaluation = await system.evaluate(examples, ctx.withSample(TEST_SAMPLE_INDEX), { repeats: passes, concurrency: options.concurrency, onProgress: options.onProgress });
+  const scored = evaluation.perExample.filter((x): x is number => x !== null);
+  const sd = std(scored);
+  return { mean: mean(scored), sd, se: sd / Math.sqrt(scored.length), ci95: ci95(scored), n: scored.length, passes, perExample: evaluation.perExample, evaluation };
+}
