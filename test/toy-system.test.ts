@@ -5,7 +5,8 @@ import { OracleStore } from "../src/data/oracle";
 import { loadToyData, registerToyOracles, TOY_SPLITS } from "../src/data/toy";
 import { CONCEPTS } from "../src/lm/sim/concepts";
 import { LMClient } from "../src/lm/client";
-import { buildToySystem, createToySimLM, retrieve, toyEntry } from "../src/systems/toy";
+import { SimLM } from "../src/lm/sim/simlm";
+import { buildToySystem, retrieve, toyEntry } from "../src/systems/toy";
 
 const data = loadToyData();
 
@@ -42,7 +43,9 @@ test("the retriever ranks sentences by shared question words and returns k of th
   assert.deepEqual(retrieve("What is the capital of Alpa?", doc, 3), ["The capital of Alpa is Tor.", "The river of Alpa is the Kol.", "The capital of Beta is Vel."]);
 });
 
-const sim = createToySimLM(0);
+const toyOracles = new OracleStore();
+registerToyOracles(toyOracles);
+const sim = new SimLM({ world: 0, oracles: toyOracles });
 const ctx = new RunContext({ lm: new LMClient({ provider: sim }), seed: 0 });
 
 async function score(overrides: Overrides = {}, examples = data.test): Promise<number> {

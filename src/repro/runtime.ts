@@ -8,10 +8,10 @@ import { ResponseCache, type CacheMode } from "../lm/cache";
 import { LMClient } from "../lm/client";
 import { Ledger } from "../lm/ledger";
 import { OpenAIProvider } from "../lm/openai-provider";
-import { SimLM, SIMLM_VERSION } from "../lm/sim/simlm";
+import { parseSimLMVersion, SimLM } from "../lm/sim/simlm";
 import type { LMProvider } from "../lm/types";
 import { getSystem, type Splits, type SystemEntry } from "../systems/registry";
-import { resolveSettings, type BackendKind, type SystemSettings } from "../systems/settings";
+import { defaultSetting, resolveSettings, SIMLM_VERSION_SETTING, type BackendKind, type SystemSettings } from "../systems/settings";
 
 export type { BackendKind } from "../systems/settings";
 
@@ -41,7 +41,7 @@ export interface Runtime {
   client: LMClient;
   ctx: RunContext;
   ledger: Ledger;
-  /** The line every result carries: "simlm@1, world 0" or the endpoint. */
+  /** The line every result carries: "simlm@2, world 0" or the endpoint. */
   backendLabel: string;
   world: number | null;
   seed: number;
@@ -72,8 +72,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   if (backend === "simlm") {
     const oracles = new OracleStore();
     entry.registerOracles(oracles, settings);
-    provider = new SimLM({ world, oracles });
-    backendLabel = `${SIMLM_VERSION}, world ${world} (surrogate, not a language model)`;
+    // The version comes from the `simlm-version` setting every system accepts (docs/simlm.md).
+    const version = parseSimLMVersion(settings[SIMLM_VERSION_SETTING.name] ?? defaultSetting(SIMLM_VERSION_SETTING, backend));
+    provider = new SimLM({ world, oracles, version });
+    backendLabel = `${version}, world ${world} (surrogate, not a language model)`;
   } else {
     const openai = new OpenAIProvider();
     provider = openai;

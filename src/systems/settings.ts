@@ -24,6 +24,23 @@ export interface SettingSpec {
 
 type SettingsOwner = Pick<SystemEntry, "id" | "settings">;
 
+/**
+ * The SimLM version, a setting every system accepts (docs/simlm.md). It is recorded only when it
+ * differs from the default: giving the default explicitly is the same run, and a simlm@1 run
+ * (`--set simlm-version=v1`) is another run than the default's.
+ */
+export const SIMLM_VERSION_SETTING: SettingSpec = {
+  name: "simlm-version",
+  description: "the SimLM version of offline runs (v1 reproduces results recorded with simlm@1)",
+  accepts: ["v1", "v2"],
+  default: "v2",
+};
+
+/** The spec of a setting the system declares, or of a setting every system accepts. */
+function settingSpec(entry: SettingsOwner, name: string): SettingSpec | undefined {
+  return entry.settings.find((s) => s.name === name) ?? (name === SIMLM_VERSION_SETTING.name ? SIMLM_VERSION_SETTING : undefined);
+}
+
 /** What a setting accepts, in words: "bm25 or colbert", "an http(s) URL". */
 export function acceptedValues(spec: SettingSpec): string {
   const values = spec.accepts;
@@ -43,7 +60,7 @@ export function defaultSetting(spec: SettingSpec, backend: BackendKind): string 
 /** The first given setting the system does not declare or whose value it does not accept: the setting and what is wrong, as a predicate. */
 export function settingsIssue(entry: SettingsOwner, given: Readonly<Record<string, string>>): { setting: string; problem: string } | undefined {
   for (const [name, value] of Object.entries(given)) {
-    const spec = entry.settings.find((s) => s.name === name);
+    const spec = settingSpec(entry, name);
     if (!spec) {
       const known = entry.settings.length > 0 ? `known: ${entry.settings.map((s) => s.name).join(", ")}` : `system "${entry.id}" has no settings`;
       return { setting: name, problem: `is unknown (${known})` };
@@ -57,7 +74,9 @@ export function settingsIssue(entry: SettingsOwner, given: Readonly<Record<strin
 export function resolveSettings(entry: SettingsOwner, backend: BackendKind, given: Readonly<Record<string, string>> = {}): SystemSettings {
   const issue = settingsIssue(entry, given);
   if (issue) throw new Error(`system "${entry.id}": setting "${issue.setting}" ${issue.problem}`);
-  return Object.fromEntries(entry.settings.map((s) => [s.name, given[s.name] ?? defaultSetting(s, backend)]));
+  const resolved = Object.fromEntries(entry.settings.map((s) => [s.name, given[s.name] ?? defaultSetting(s, backend)]));
+  const version = given[SIMLM_VERSION_SETTING.name];
+  return version === undefined || version === defaultSetting(SIMLM_VERSION_SETTING, backend) ? resolved : { ...resolved, [SIMLM_VERSION_SETTING.name]: version };
 }
 
 /** "name=value; name=value" in declaration order, for tables and results.csv. */

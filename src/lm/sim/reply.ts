@@ -2,7 +2,7 @@ import type { Fields } from "../../core/json";
 import { renderReply, type ParsedRequest } from "../../core/signature";
 import type { ChatMessage } from "../types";
 import type { Draws } from "./hash";
-import { SIMLM_VERSION } from "./world";
+import type { SimLMVersion } from "./version";
 
 /**
  * How SimLM writes replies: well-formed ones through the signature adapter's own renderer (so the
@@ -54,7 +54,7 @@ function firstSentence(text: string): string {
  * (each text field gets the first sentence of the first non-empty input, JSON fields null), and
  * an honest plain-text reply otherwise.
  */
-export function genericReply(messages: readonly ChatMessage[], parsed: ParsedRequest | null): string {
+export function genericReply(messages: readonly ChatMessage[], parsed: ParsedRequest | null, version: SimLMVersion): string {
   if (parsed) {
     const source = parsed.inputNames.map((n) => parsed.inputs[n] ?? "").find((v) => v.trim() !== "") ?? "";
     const echo = firstSentence(source);
@@ -63,5 +63,5 @@ export function genericReply(messages: readonly ChatMessage[], parsed: ParsedReq
     return wellFormedReply(parsed, outputs);
   }
   const last = messages[messages.length - 1]?.content ?? "";
-  return `This is ${SIMLM_VERSION}, a simulated model for offline runs (not a language model). No skill handles this request, so it gets a generic reply to: "${firstSentence(last).slice(0, 120)}"`;
+  return `This is ${version}, a simulated model for offline runs (not a language model). No skill handles this request, so it gets a generic reply to: "${firstSentence(last).slice(0, 120)}"`;
 }

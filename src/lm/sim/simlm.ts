@@ -8,12 +8,14 @@ import { MODEL_NAMES, modelSpec } from "./models";
 import { demoTerm, flatten, formatTerm, instructionTerm, sigmoid } from "./quality";
 import { genericReply, malformedReply, wellFormedReply } from "./reply";
 import type { Skill, SkillCall } from "./skill";
+import { genericSkill, servesGeneric } from "./skills/generic";
 import { BUILTIN_SKILLS } from "./skills/index";
 import { META_SKILLS } from "./skills/meta";
 import { countTokens, truncateToTokens } from "./tokenize";
+import { SIMLM_VERSION, type SimLMVersion } from "./version";
 import { World } from "./world";
 
-export { SIMLM_VERSION } from "./world";
+export { SIMLM_VERSION, SIMLM_VERSIONS, parseSimLMVersion, type SimLMVersion } from "./version";
 
 /**
  * SimLM, the offline surrogate model (shared/design/simlm.md). It is not a language model.
@@ -29,10 +31,18 @@ export { SIMLM_VERSION } from "./world";
  * One call: quality q = sigmoid(logit) from quality.ts; success iff u < q with u a hash draw; on
  * failure a mode drawn by the world's rates; format compliance drawn apart from the format logit.
  * Usage from tokenize.ts, cost and simulated latency from the model table (models.ts).
+ *
+ * simlm@2 (docs/simlm.md) renders graded outputs: a success comes in one of the skill's correct
+ * surface forms (the good output twice as likely as each variant), and a failure is, with
+ * probability 0.35, the skill's near miss (`partial`) when its metric grades one. A request whose
+ * skill SimLM does not know, but whose example has an oracle object, gets the generic skill
+ * (skills/generic.ts): any user's component runs offline without SimLM code.
  */
 
 export interface SimLMOptions {
   world: number;
+  /** The prior and rendering (default: SIMLM_VERSION, the newest). */
+  version?: SimLMVersion;
   /** Where example ids resolve to their oracles (default: an empty store). */
   oracles?: OracleStore;
   /** Skills beyond the built-in ones (skills/index.ts), e.g. a test's own. */
@@ -52,7 +62,7 @@ export interface CallAssessment {
   formatQ: number;
   success: boolean;
   formatOk: boolean;
-  /** "good" or the failure mode rendered. */
+  /** "good", "partial" (simlm@2's near miss) or the failure mode rendered. */
   outcome: string;
   outputs: Fields;
   text: string;
@@ -63,6 +73,12 @@ const SALT_FORMAT = 2;
 const SALT_MODE = 3;
 const SALT_RENDER = 4;
 const SALT_LATENCY = 5;
+const SALT_PARTIAL = 6;
+const SALT_VARIANT = 7;
+/** simlm@2: the share of failures that are near misses, for skills whose metric grades one (docs/simlm.md). */
+const PARTIAL_SHARE = 0.35;
+/** simlm@2: the good output's weight among the correct forms, each variant weighing 1. */
+const MODAL_FORM_WEIGHT = 2;
 /** Tokens a chat format spends around each message and to prime the reply. */
 const TOKENS_PER_MESSAGE = 4;
 const TOKENS_PRIMING = 2;
@@ -73,14 +89,49 @@ function splitSkill(name: string | undefined): { base: string; target: string | 
   return colon < 0 ? { base: s, target: undefined } : { base: s.slice(0, colon), target: s.slice(colon + 1) };
 }
 
+interface Rendered {
+  outcome: string;
+  outputs: Fields;
+}
+
+/** A failure mode drawn by the world's rates. */
+function failureMode(skill: Skill, rates: readonly number[], hash: number): string {
+  return skill.failureModes[new Draws(hashMix(hash, SALT_MODE)).weighted(rates)]!;
+}
+
+/** simlm@1: the good output, or a failure mode. */
+function renderV1(skill: Skill, success: boolean, rates: readonly number[], analysis: unknown, call: SkillCall, hash: number): Rendered {
+  if (success) return { outcome: "good", outputs: skill.good(analysis, call) };
+  const mode = failureMode(skill, rates, hash);
+  return { outcome: mode, outputs: skill.failure(mode, analysis, call) };
+}
+
+/** simlm@2: one of the correct forms, a near miss, or a failure mode. */
+function renderV2(skill: Skill, success: boolean, rates: readonly number[], analysis: unknown, call: SkillCall, hash: number): Rendered {
+  if (success) {
+    const good = skill.good(analysis, call);
+    const forms = [good, ...(skill.variants?.(analysis, call) ?? [])];
+    const pick = new Draws(hashMix(hash, SALT_VARIANT)).weighted(forms.map((_, i) => (i === 0 ? MODAL_FORM_WEIGHT : 1)));
+    return { outcome: "good", outputs: forms[pick]! };
+  }
+  const partial = skill.partial && hash01(hash, SALT_PARTIAL) < PARTIAL_SHARE ? skill.partial(analysis, call) : undefined;
+  if (partial) return { outcome: "partial", outputs: partial };
+  const mode = failureMode(skill, rates, hash);
+  return { outcome: mode, outputs: skill.failure(mode, analysis, call) };
+}
+
 export class SimLM implements LMProvider {
   readonly id: string;
   readonly world: World;
+  readonly version: SimLMVersion;
   private readonly oracles: OracleStore;
   private readonly skills = new Map<string, Skill>();
+  /** simlm@2's generic skills, by the output signature they serve. */
+  private readonly generic = new Map<string, Skill>();
 
   constructor(options: SimLMOptions) {
-    this.world = new World(options.world);
+    this.version = options.version ?? SIMLM_VERSION;
+    this.world = new World(options.world, this.version);
     this.id = this.world.id;
     this.oracles = options.oracles ?? new OracleStore();
     for (const s of [...BUILTIN_SKILLS, ...(options.skills ?? [])]) {
@@ -131,9 +182,20 @@ export class SimLM implements LMProvider {
    */
   assess(request: ChatRequest, meta: ChatMeta = {}): CallAssessment | undefined {
     modelSpec(request.model);
-    const skill = this.skills.get(meta.skill ?? "");
-    const parsed = skill ? parseRequest(request.messages) : null;
+    const parsed = parseRequest(request.messages);
+    const skill = parsed && !META_SKILLS.has(splitSkill(meta.skill).base) ? this.skillFor(parsed, meta) : undefined;
     return skill && parsed ? this.assessSkill(skill, parsed, request, meta, this.requestHash(request)) : undefined;
+  }
+
+  /** The skill serving a request: the named one, else (simlm@2) the generic skill when the example has an oracle object. */
+  private skillFor(parsed: ParsedRequest, meta: ChatMeta): Skill | undefined {
+    const named = this.skills.get(meta.skill ?? "");
+    if (named || this.version === "simlm@1" || meta.exampleId === undefined) return named;
+    if (!servesGeneric(this.oracles.get(meta.exampleId))) return undefined;
+    const key = parsed.outputNames.join(",");
+    let skill = this.generic.get(key);
+    if (!skill) this.generic.set(key, (skill = genericSkill(parsed)));
+    return skill;
   }
 
   /** The draw key: world, model, messages and sampling parameters (sample index and seed above T = 0). */
@@ -148,7 +210,7 @@ export class SimLM implements LMProvider {
 
   private reply(request: ChatRequest, meta: ChatMeta, hash: number): string {
     const parsed = parseRequest(request.messages);
-    if (!parsed) return genericReply(request.messages, null);
+    if (!parsed) return genericReply(request.messages, null, this.version);
     const { base, target } = splitSkill(meta.skill);
     const metaSkill = META_SKILLS.get(base);
     if (metaSkill) {
@@ -164,8 +226,8 @@ export class SimLM implements LMProvider {
       });
       return wellFormedReply(parsed, outputs);
     }
-    const skill = this.skills.get(meta.skill ?? "");
-    if (!skill) return genericReply(request.messages, parsed);
+    const skill = this.skillFor(parsed, meta);
+    if (!skill) return genericReply(request.messages, parsed, this.version);
     return this.assessSkill(skill, parsed, request, meta, hash).text;
   }
 
@@ -188,8 +250,7 @@ export class SimLM implements LMProvider {
     const logit = flatten(ability + instruction + demos + evidence, temperature);
     const q = sigmoid(logit);
     const success = hash01(hash, SALT_QUALITY) < q;
-    const outcome = success ? "good" : skill.failureModes[new Draws(hashMix(hash, SALT_MODE)).weighted(params.failureRates)]!;
-    const outputs = success ? skill.good(analysis, call) : skill.failure(outcome, analysis, call);
+    const { outcome, outputs } = this.version === "simlm@1" ? renderV1(skill, success, params.failureRates, analysis, call, hash) : renderV2(skill, success, params.failureRates, analysis, call, hash);
     const formatQ = sigmoid(flatten(formatTerm(params, parsed.instruction), temperature));
     const formatOk = hash01(hash, SALT_FORMAT) < formatQ;
     const text = formatOk

@@ -19,6 +19,12 @@ import type { SkillShape } from "./world";
  * - `checkDemo`: whether a demonstration's output is correct (the D term), from its text alone;
  * - `formatFailure` (optional): the raw reply of a format failure; by default SimLM drops the
  *   field markers, or malforms the JSON of JSON fields.
+ * - simlm@2 only (simlm@1 ignores them): `traits` (what the task is: which instruction concepts
+ *   are relevant and which output format they may contradict, relevance.ts); `variants`, other
+ *   correct surface forms of the good output (a paraphrase, another span choice, formatting the
+ *   parser accepts); `partial`, a near miss the metric grades between right and wrong (a wider
+ *   span, a summary missing one relevant sentence), or undefined when the metric grades nothing
+ *   in between.
  *
  * To add a system's skills: write `src/lm/sim/skills/<system>.ts` exporting its skills (built
  * with `defineSkill`) and list them in `src/lm/sim/skills/index.ts`. Nothing else changes; the
@@ -50,6 +56,8 @@ export interface Skill<A = unknown> extends SkillShape {
   failure(mode: string, analysis: A, call: SkillCall): Fields;
   checkDemo(demo: SkillDemo): boolean;
   formatFailure?(outputs: Fields, call: SkillCall): string;
+  variants?(analysis: A, call: SkillCall): Fields[];
+  partial?(analysis: A, call: SkillCall): Fields | undefined;
 }
 
 /** Validates a skill declaration (a mistake here is a programming error, reported at load). */

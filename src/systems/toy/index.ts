@@ -2,12 +2,10 @@ import { FunctionComponent } from "../../core/component";
 import { LLMComponent } from "../../core/llm-component";
 import { CompoundSystem } from "../../core/system";
 import { paramValue } from "../../core/variable";
-import { OracleStore } from "../../data/oracle";
 import { retrievalTokens } from "../../data/text";
-import { loadToyData, registerToyOracles, type ToyDataOptions } from "../../data/toy";
+import { loadToyData, registerToyOracles } from "../../data/toy";
 import { tokenF1 } from "../../metrics/f1";
 import { MODEL_NAMES } from "../../lm/sim/models";
-import { SimLM } from "../../lm/sim/simlm";
 import type { SystemEntry } from "../registry";
 
 /**
@@ -66,13 +64,6 @@ export function buildToySystem(): CompoundSystem {
     metric: (prediction, example) => tokenF1(String(prediction.answer ?? ""), String(example.fields.answer)),
     groundTruthOutputs: (example) => ({ answer: example.fields.answer! }),
   });
-}
-
-/** SimLM of `world` that can read the toy oracles of the data generated with `data.seed`. */
-export function createToySimLM(world: number, data: ToyDataOptions = {}): SimLM {
-  const oracles = new OracleStore();
-  registerToyOracles(oracles, data);
-  return new SimLM({ world, oracles });
 }
 
 export const toyEntry: SystemEntry = {

@@ -7,7 +7,8 @@ import { defineSkill, oracleText, type Skill } from "../skill";
  * the feedback ranks first. Evidence E: whether that favoured candidate is the gold item, so a
  * profiler (or a session analyzer upstream of it) that ranks badly lowers the decider's quality.
  * Failures: the runner-up, a 1-based index (the decider is never told indices are 0-based), or
- * forms the exact-match metric rejects ("Item 2", a sentence).
+ * forms the exact-match metric rejects ("Item 2", a sentence). simlm@2 adds no other correct form:
+ * the exact-match metric accepts only the bare index.
  */
 
 const RANKED_LINE = /^\s*item\s+(\d+)\s*:\s*rank\s+(\d+)/i;
@@ -37,6 +38,7 @@ export const decide: Skill<DecideAnalysis> = defineSkill<DecideAnalysis>({
   domain: "general",
   failureModes: ["runner-up", "one-based", "item-prefix", "sentence"],
   formatConcepts: ["follow-format", "no-preamble"],
+  traits: ["label", "recommend"],
   analyze(call) {
     const ranking = feedbackRanking(call.inputs.feedback ?? "");
     return { ranking, favoured: ranking[0] ?? call.draws.int(CANDIDATES), gold: oracleText(call.oracle, "gd_answer") };

@@ -1,4 +1,4 @@
-import type { Json } from "../../../core/json";
+import type { Fields, Json } from "../../../core/json";
 import { defineSkill, type Skill, type SkillCall, type SkillDemo } from "../skill";
 import { corruptExpectation, keepTests, mutate, MUTATION_OPERATORS, splitTestSuite, type MutationOperator, type Uniform } from "./python-edits";
 
@@ -20,6 +20,8 @@ import { corruptExpectation, keepTests, mutate, MUTATION_OPERATORS, splitTestSui
  *   unchanged or another mutant. Wrong generated tests can therefore break correct code.
  *   E from the result: +1.0 passed, +0.3 failing tests (named, with their exception and place),
  *   0 a load error, −0.3 a timeout, −0.5 no usable tests or an unreadable result.
+ * - simlm@2 forms: a correct program may end with a comment line (the code is the same program);
+ *   the pass-rate metric is all-or-nothing, so there is no near miss beyond the mutants.
  */
 
 interface CodeOracle {
@@ -56,6 +58,12 @@ const defines = (code: string, name: string): boolean => new RegExp(`^\\s*def\\s
 const uniform = (call: SkillCall): Uniform => () => call.draws.next();
 
 const CODE_FORMAT_CONCEPTS = ["follow-format", "no-preamble"];
+const CLOSING_COMMENT = "\n\n# The function above implements the task as specified.";
+
+/** simlm@2: the same program with a closing comment, another surface form a model writes. */
+function commented(field: string, code: string): Fields[] {
+  return [{ [field]: fence(`${code.trimEnd()}${CLOSING_COMMENT}`) }];
+}
 const EMPTY_TASK = -1.0;
 
 interface GenerateAnalysis {
@@ -72,10 +80,14 @@ export const codeGenerate: Skill<GenerateAnalysis> = defineSkill({
   domain: "code",
   failureModes: MUTATION_OPERATORS,
   formatConcepts: CODE_FORMAT_CONCEPTS,
+  traits: ["code"],
   analyze: analyzeTask,
   evidence: (a) => (a.question.trim() === "" ? EMPTY_TASK : 0),
   good(a) {
     return { initial_code: fence(a.oracle ? a.oracle.canonical : stub(a.question)) };
+  },
+  variants(a) {
+    return a.oracle ? commented("initial_code", a.oracle.canonical) : [];
   },
   failure(mode, a, call) {
     if (!a.oracle) return { initial_code: fence(stub(a.question)) };
@@ -106,6 +118,7 @@ export const codeTests: Skill<GenerateAnalysis> = defineSkill({
   domain: "code",
   failureModes: ["wrong-expected", "no-test-class"],
   formatConcepts: CODE_FORMAT_CONCEPTS,
+  traits: ["code", "tests"],
   analyze: analyzeTask,
   evidence: (a) => (a.question.trim() === "" ? EMPTY_TASK : 0),
   good(a, call) {
@@ -151,6 +164,7 @@ export const codeFinalize: Skill<FinalizeAnalysis> = defineSkill({
   domain: "code",
   failureModes: ["unchanged", "other-mutant"],
   formatConcepts: CODE_FORMAT_CONCEPTS,
+  traits: ["code"],
   analyze(call) {
     const result = call.inputs.execution_result ?? "";
     return {
@@ -164,6 +178,9 @@ export const codeFinalize: Skill<FinalizeAnalysis> = defineSkill({
   good(a) {
     if (a.status === "pass" || !a.oracle) return { code: fence(a.initial) };
     return { code: fence(a.oracle.canonical) };
+  },
+  variants(a) {
+    return a.status === "pass" || !a.oracle ? [] : commented("code", a.oracle.canonical);
   },
   failure(mode, a, call) {
     if (a.status === "pass" || mode === "unchanged" || !a.oracle) return { code: fence(a.initial) };

@@ -3,6 +3,7 @@ import { retrievalTokens } from "../../../data/text";
 import { normalizeAnswer } from "../../../metrics/f1";
 import type { Draws } from "../hash";
 import { defineSkill, oracleText, type Skill } from "../skill";
+import { widenedSpan } from "./spans";
 
 /**
  * Skills of the HotpotQA system (the retriever is real BM25 or ColBERTv2, not a skill).
@@ -19,6 +20,11 @@ import { defineSkill, oracleText, type Skill } from "../skill";
  *   verbose sentence (partial F1).
  *
  * The oracle is data/hotpotqa.ts's plus the question (what the keyword extractor's evidence needs).
+ *
+ * simlm@2 forms: the rewriter may also keep the question verbatim; the keyword extractor may
+ * separate its terms by spaces; the hint writer may give the supporting sentences in reverse
+ * order, and its near miss omits the last of several; the answerer may add a final period, and
+ * its near miss widens the gold span by a neighbouring word of the hints (partial F1).
  */
 
 interface SupportingSentence {
@@ -119,6 +125,7 @@ export const rewrite: Skill<RewriteAnalysis> = defineSkill<RewriteAnalysis>({
   domain: "general",
   failureModes: ["drop-entity", "vague-entity", "truncated"],
   formatConcepts: ["follow-format", "no-preamble"],
+  traits: ["query"],
   analyze(call) {
     const question = (call.inputs.question ?? "").trim();
     return { question, entities: entityPhrases(question) };
@@ -128,6 +135,9 @@ export const rewrite: Skill<RewriteAnalysis> = defineSkill<RewriteAnalysis>({
   },
   good(a): Fields {
     return { rewritten_query: a.question === "" ? "" : restate(a.question) };
+  },
+  variants(a) {
+    return a.question === "" ? [] : [{ rewritten_query: a.question }];
   },
   failure(mode, a, call): Fields {
     if (a.question === "") return { rewritten_query: "" };
@@ -166,6 +176,7 @@ export const keywords: Skill<KeywordsAnalysis> = defineSkill<KeywordsAnalysis>({
   domain: "general",
   failureModes: ["drop-entity", "generic-terms", "copy-query"],
   formatConcepts: ["follow-format", "no-preamble"],
+  traits: ["query", "list"],
   analyze(call) {
     const query = call.inputs.rewritten_query ?? "";
     const entities = entityPhrases(query);
@@ -182,6 +193,9 @@ export const keywords: Skill<KeywordsAnalysis> = defineSkill<KeywordsAnalysis>({
   },
   good(a): Fields {
     return { search_keywords: [...a.entities, ...a.salient].join(", ") };
+  },
+  variants(a) {
+    return [{ search_keywords: [...a.entities, ...a.salient].join(" ") }];
   },
   failure(mode, a, call): Fields {
     if (mode === "copy-query") return { search_keywords: a.query };
@@ -234,6 +248,12 @@ function bullets(lines: readonly string[]): string {
   return lines.map((l) => `- ${l}`).join("\n");
 }
 
+/** The line naming the bridge entity, when its paragraph was retrieved. */
+function bridgeLine(a: HintsAnalysis): string[] {
+  const bridge = a.truth?.bridge;
+  return bridge && a.paragraphs.some((p) => p.title === bridge) ? [`The question hinges on ${bridge}.`] : [];
+}
+
 interface HintsAnalysis {
   query: string;
   paragraphs: RetrievedParagraph[];
@@ -247,6 +267,7 @@ export const hints: Skill<HintsAnalysis> = defineSkill<HintsAnalysis>({
   domain: "general",
   failureModes: ["distractor", "partial", "restate"],
   formatConcepts: ["follow-format", "no-preamble"],
+  traits: ["extract", "multi-hop", "context", "list"],
   analyze(call) {
     const paragraphs = retrievedParagraphs(call.inputs.retrieve_content ?? "");
     const t = truth(call.oracle);
@@ -263,9 +284,13 @@ export const hints: Skill<HintsAnalysis> = defineSkill<HintsAnalysis>({
   },
   good(a): Fields {
     if (a.support.length === 0) return { hints: bullets(overlapRanked(a.paragraphs, a.query).slice(0, 2)) };
-    const bridge = a.truth?.bridge;
-    const named = bridge && a.paragraphs.some((p) => p.title === bridge) ? [`The question hinges on ${bridge}.`] : [];
-    return { hints: bullets([...a.support, ...named]) };
+    return { hints: bullets([...a.support, ...bridgeLine(a)]) };
+  },
+  variants(a) {
+    return a.support.length > 1 ? [{ hints: bullets([...a.support].reverse().concat(bridgeLine(a))) }] : [];
+  },
+  partial(a) {
+    return a.support.length > 1 ? { hints: bullets([...a.support.slice(0, -1), ...bridgeLine(a)]) } : undefined;
   },
   failure(mode, a): Fields {
     if (mode === "restate") return { hints: bullets([`Look for facts about ${a.query}`]) };
@@ -304,6 +329,7 @@ function spansFromHints(text: string, query: string): string[] {
 interface AnswerAnalysis {
   /** What the answerer means to say: the gold answer when reachable, else its best guess. */
   intended: string;
+  hints: string;
   answerable: boolean | null;
   otherSpans: string[];
 }
@@ -313,6 +339,7 @@ export const answer: Skill<AnswerAnalysis> = defineSkill<AnswerAnalysis>({
   domain: "general",
   failureModes: ["other-span", "verbose"],
   formatConcepts: ["follow-format", "no-preamble"],
+  traits: ["short-answer", "multi-hop", "context"],
   analyze(call) {
     const text = call.inputs.hints ?? "";
     const spans = spansFromHints(text, call.inputs.rewritten_query ?? "");
@@ -322,7 +349,7 @@ export const answer: Skill<AnswerAnalysis> = defineSkill<AnswerAnalysis>({
     if (t && reachable) intended = t.answer;
     else if (t && isYesNo(t.answer)) intended = call.draws.pick(["yes", "no"]);
     else intended = pickFrom(spans, call.draws) ?? "unknown";
-    return { intended, answerable: reachable, otherSpans: spans.filter((s) => normalizeAnswer(s) !== normalizeAnswer(intended)) };
+    return { intended, hints: text, answerable: reachable, otherSpans: spans.filter((s) => normalizeAnswer(s) !== normalizeAnswer(intended)) };
   },
   evidence(a) {
     if (a.answerable === null) return 0;
@@ -330,6 +357,14 @@ export const answer: Skill<AnswerAnalysis> = defineSkill<AnswerAnalysis>({
   },
   good(a): Fields {
     return { answer: a.intended };
+  },
+  variants(a) {
+    return a.answerable ? [{ answer: `${a.intended}.` }] : [];
+  },
+  partial(a, call) {
+    if (!a.answerable || isYesNo(a.intended)) return undefined;
+    const span = widenedSpan(a.intended, a.hints.split("\n").flatMap((l) => sentencesOf(l.replace(/^-\s*/, ""))), call.draws);
+    return span === undefined ? undefined : { answer: span };
   },
   failure(mode, a, call): Fields {
     if (mode === "verbose") return { answer: `According to the hints, the answer is ${a.intended}.` };

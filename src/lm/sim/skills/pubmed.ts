@@ -1,6 +1,6 @@
 import type { Fields } from "../../../core/json";
 import { retrievalTokens } from "../../../data/text";
-import { BM25Index } from "../../../systems/hotpotqa/bm25";
+import { BM25Index } from "../../../data/bm25";
 import type { Draws } from "../hash";
 import { defineSkill, oracleText, type Skill } from "../skill";
 
@@ -18,6 +18,10 @@ import { defineSkill, oracleText, type Skill } from "../skill";
  *   "no" or "maybe" comes first, "not" included). Evidence: how many of the context's most
  *   relevant sentences the summary kept (the oracle carries the example's context and question,
  *   which the solver itself never sees).
+ * - simlm@2 forms: the analyst may list its sentences by relevance rather than in text order, and
+ *   its near miss keeps only the two most relevant; the solver may state only the answer line, or
+ *   the label and the answer line without a supporting sentence (the label first, so both
+ *   extraction rules read it).
  */
 
 const LABELS = ["yes", "no", "maybe"] as const;
@@ -75,6 +79,7 @@ export const summarize: Skill<SummarizeAnalysis> = defineSkill<SummarizeAnalysis
   domain: "medical",
   failureModes: ["generic", "off-topic", "truncated"],
   formatConcepts: ["follow-format", "no-preamble"],
+  traits: ["summary", "context", "medical"],
   analyze(call) {
     const sentences = abstractSentences(call.inputs.context ?? "");
     return { sentences, order: relevanceOrder(sentences, call.inputs.question ?? "") };
@@ -85,6 +90,12 @@ export const summarize: Skill<SummarizeAnalysis> = defineSkill<SummarizeAnalysis
   },
   good(a): Fields {
     return { summary: inTextOrder(a, a.order.slice(0, SUMMARY_SENTENCES)) };
+  },
+  variants(a) {
+    return a.order.length > 1 ? [{ summary: a.order.slice(0, SUMMARY_SENTENCES).map((i) => a.sentences[i]!).join(" ") }] : [];
+  },
+  partial(a) {
+    return a.order.length > SUMMARY_SENTENCES - 1 ? { summary: inTextOrder(a, a.order.slice(0, SUMMARY_SENTENCES - 1)) } : undefined;
   },
   failure(mode, a): Fields {
     if (mode === "generic") return { summary: a.sentences.slice(0, 2).join(" ") };
@@ -133,6 +144,7 @@ export const solve: Skill<SolveAnalysis> = defineSkill<SolveAnalysis>({
   domain: "medical",
   failureModes: ["wrong-label", "no-answer-line"],
   formatConcepts: ["answer-line", "follow-format"],
+  traits: ["label", "medical"],
   analyze(call) {
     const summary = call.inputs.summary ?? "";
     const gold = oracleText(call.oracle, "groundtruth");
@@ -150,6 +162,9 @@ export const solve: Skill<SolveAnalysis> = defineSkill<SolveAnalysis>({
   },
   good(a): Fields {
     return { answer: `${capitalize(a.label)}. ${a.support}\nAnswer: ${a.label}` };
+  },
+  variants(a) {
+    return [{ answer: `Answer: ${a.label}` }, { answer: `${capitalize(a.label)}.\nAnswer: ${a.label}` }];
   },
   failure(mode, a, call): Fields {
     if (mode === "wrong-label") {

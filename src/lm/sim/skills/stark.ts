@@ -17,6 +17,8 @@ import { defineSkill, type Skill, type SkillCall, type SkillDemo } from "../skil
  * - Failures: noisy scores, uniform scores, or malformed JSON (unquoted keys, a fenced block, a
  *   Python dict, a list, trailing prose) that the reference parser turns into zeros.
  * - E = 0 when five candidates are readable, −1 when the information is not a list of five.
+ * - simlm@2 forms: the same scores written compactly (`{"1":1,"2":0.5,…}`); the near miss scores
+ *   on a coarse scale (0, 0.5, 1), so candidates that differ finely tie (a partial MRR).
  */
 
 type ScoreKind = "relation" | "text";
@@ -93,6 +95,7 @@ function defineScorer(kind: ScoreKind, infoField: string, outputField: string): 
     domain: "general",
     failureModes: ["noisy", "uniform", "malformed"],
     formatConcepts: FORMAT_CONCEPTS,
+    traits: ["json", "score"],
     analyze(call: SkillCall) {
       const infos = candidateInfos(call.inputs[infoField] ?? "");
       const scores = infos ? matchScores(call.inputs.question ?? "", infos, kind, constraintsOf(call.oracle, kind)) : Array<number>(CANDIDATES).fill(0.5);
@@ -100,6 +103,8 @@ function defineScorer(kind: ScoreKind, infoField: string, outputField: string): 
     },
     evidence: (a) => (a.infos?.length === CANDIDATES ? 0 : UNREADABLE),
     good: (a) => write(scoreJson(a.scores)),
+    variants: (a) => [write(JSON.stringify(Object.fromEntries(a.scores.map((s, i) => [String(i + 1), Math.round(s * 100) / 100]))))],
+    partial: (a) => write(scoreJson(a.scores.map((s) => Math.round(s * 2) / 2))),
     failure(mode, a, call) {
       const d = call.draws;
       if (mode === "uniform") {

@@ -1,5 +1,6 @@
 import { retrievalTokens } from "../../../data/text";
 import { defineSkill, oracleText, type Skill, type SkillCall } from "../skill";
+import { widenedSpan } from "./spans";
 
 /**
  * Skills of the tiny toy system (src/systems/toy). Oracle: `{ answer, sentence, entity }`.
@@ -15,6 +16,9 @@ import { defineSkill, oracleText, type Skill, type SkillCall } from "../skill";
  *   question. E = +0.8 when the answer is in the evidence (minus 0.25 per extra sentence), −1.5
  *   when not. Failures: another capitalized word of the evidence, a verbose sentence (partial
  *   F1), or "unknown".
+ * - simlm@2 forms: the extractor's gold sentence also comes without its final period, and its near
+ *   miss adds one more passage (the answer is still there, among more text); the answerer's gold
+ *   answer also comes with a final period, and its near miss widens it by a neighbouring word.
  */
 
 const EXTRACT_FOUND = 0.6;
@@ -75,6 +79,7 @@ export const toyExtract: Skill<ExtractAnalysis> = defineSkill({
   domain: "general",
   failureModes: ["wrong-sentence", "copy-all", "truncated"],
   formatConcepts: TOY_FORMAT_CONCEPTS,
+  traits: ["extract", "context"],
   analyze(call: SkillCall): ExtractAnalysis {
     const passages = lines(call.inputs.passages ?? "");
     const sentence = oracleText(call.oracle, "sentence");
@@ -87,6 +92,13 @@ export const toyExtract: Skill<ExtractAnalysis> = defineSkill({
   },
   good(a) {
     return { evidence: a.gold ?? closest(a.question, a.passages) ?? "" };
+  },
+  variants(a) {
+    return a.gold && /[.!?]$/.test(a.gold) ? [{ evidence: a.gold.slice(0, -1) }] : [];
+  },
+  partial(a, call) {
+    const others = a.passages.filter((p) => p !== a.gold);
+    return a.gold && others.length > 0 ? { evidence: `${a.gold} ${call.draws.pick(others)}` } : undefined;
   },
   failure(mode, a, call) {
     const target = a.gold ?? closest(a.question, a.passages) ?? "";
@@ -120,6 +132,7 @@ export const toyAnswer: Skill<AnswerAnalysis> = defineSkill({
   domain: "general",
   failureModes: ["other-span", "verbose", "unknown"],
   formatConcepts: TOY_FORMAT_CONCEPTS,
+  traits: ["short-answer", "context"],
   analyze(call: SkillCall): AnswerAnalysis {
     const evidence = call.inputs.evidence ?? "";
     const answer = oracleText(call.oracle, "answer");
@@ -133,6 +146,13 @@ export const toyAnswer: Skill<AnswerAnalysis> = defineSkill({
     if (a.found) return { answer: a.answer };
     const guess = closest(a.question, a.sentences);
     return { answer: guess ? lastWord(guess) : "unknown" };
+  },
+  variants(a) {
+    return a.found ? [{ answer: `${a.answer}.` }] : [];
+  },
+  partial(a, call) {
+    const span = a.found ? widenedSpan(a.answer, a.sentences, call.draws) : undefined;
+    return span === undefined ? undefined : { answer: span };
   },
   failure(mode, a, call) {
     if (mode === "unknown" || a.evidence.trim() === "") return { answer: "unknown" };
