@@ -31,6 +31,16 @@ function processesWith(marker: string): number[] {
   }).map(Number);
 }
 
+function parentOf(pid: number): number | undefined {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so count from its closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 const leftoverSandboxDirs = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith("optimas-sandbox-"));
 
 let plan: IsolationPlan;
@@ -104,7 +114,8 @@ test("a sandbox server that dies mid-execution fails that execution (uncached), 
   const slow = program("import time\ntime.sleep(3)\ndef task_func(x):\n    return 2 * x\n");
   const pending = local.run(slow);
   await new Promise((resolve) => setTimeout(resolve, 800));
-  const servers = processesWith("The Python side of the BigCodeBench sandbox");
+  // This process's servers only: other processes on the machine may be running sandboxes too.
+  const servers = processesWith("The Python side of the BigCodeBench sandbox").filter((pid) => parentOf(pid) === process.pid);
   assert.ok(servers.length > 0, "no sandbox server process found");
   for (const pid of servers) process.kill(pid, "SIGKILL");
   await assert.rejects(pending, /the Python sandbox server ended \(SIGKILL\)/);
