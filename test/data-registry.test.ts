@@ -5,7 +5,12 @@ import type { AddressInfo } from "node:net";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { EXIT } from "../src/core/failure";
+import { DataError } from "../src/data/errors";
 import { DATA_DIR_ENV, dataRoots, locateDataFile, packageRoot } from "../src/data/paths";
+import { loadPubMed } from "../src/data/pubmed";
+import { csvRows, jsonlRows, readDataBuffer } from "../src/data/read";
 import { checkDatasets, datasetCard, DATASET_CARDS, sha256Hex } from "../src/data/registry";
 import { DatasetFetchError, fetchDataset } from "../src/data/fetch";
 
@@ -46,6 +51,7 @@ test("the package root is found from the module, not the working directory", () 
 
 test("data roots: OPTIMAS_DATA_DIR, then datasets/ in the checkout, then ../shared/datasets; an explicit root is exclusive", () => {
   const env = tempDir();
+  mkdirSync(join(env, "pubmed"));
   assert.deepEqual(withDataEnv(env, () => dataRoots()).map((r) => [r.root, r.origin]), [
     [env, "env"],
     [join(packageRoot(), "datasets"), "checkout"],
@@ -154,4 +160,96 @@ test("fetch leaves verified copies alone, in the destination or anywhere the loa
   const outcomes = await withDataEnv(undefined, () => fetchDataset("pubmed", { destRoot: elsewhere, fetchImpl: never }));
   assert.deepEqual(outcomes.map((o) => o.status), ["present", "present"]);
   assert.ok(!outcomes[0]!.dest.startsWith(elsewhere), "the copy the loaders already find");
+});
+
+// Data problems stop with a line naming the variable or file and the fix: never a silent fallback, never an empty dataset.
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  const run = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { encoding: "utf8", env: { ...process.env, ...env } });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr.trim() };
+}
+
+test("OPTIMAS_DATA_DIR set to a missing, empty, non-folder or dataset-less path is an error naming the variable, the path and the fix", () => {
+  const base = tempDir();
+  const empty = join(base, "empty");
+  mkdirSync(empty);
+  const file = join(base, "a-file");
+  writeFileSync(file, "x");
+  const filesOnly = join(base, "files-only");
+  mkdirSync(filesOnly);
+  writeFileSync(join(filesOnly, "combined_PubMedQA_test.jsonl"), "{}\n");
+  const cases: [string, RegExp][] = [
+    [join(base, "missing"), /does not exist/],
+    [empty, /is an empty folder/],
+    [file, /is not a folder/],
+    [filesOnly, /holds no dataset folder/],
+  ];
+  for (const [dir, problem] of cases) {
+    const looks: (() => unknown)[] = [() => dataRoots(), () => locateDataFile("pubmed", "combined_PubMedQA_test.jsonl"), () => loadPubMed()];
+    for (const look of looks) {
+      assert.throws(() => withDataEnv(dir, look), (err: unknown) => {
+        assert.ok(err instanceof DataError);
+        assert.ok(err.message.startsWith(`${DATA_DIR_ENV}=${dir}: `), err.message);
+        assert.match(err.message, problem);
+        assert.match(err.message, /point OPTIMAS_DATA_DIR at a folder holding <dataset>\/<file>.*or unset it/);
+        return true;
+      });
+    }
+  }
+});
+
+test("an empty OPTIMAS_DATA_DIR stops a command with exit 2 before anything runs, instead of reading ../shared", () => {
+  const empty = tempDir();
+  const run = cli(["eval", "--system", "pubmedqa", "--limit", "1"], { [DATA_DIR_ENV]: empty });
+  assert.equal(run.status, EXIT.usage);
+  assert.equal(run.stderr, `optimas: ${DATA_DIR_ENV}=${empty}: is an empty folder; point ${DATA_DIR_ENV} at a folder holding <dataset>/<file> (e.g. pubmed/combined_PubMedQA_test.jsonl; \`optimas data fetch\` downloads them), or unset it to use datasets/ in the checkout and ../shared/datasets`);
+  assert.equal(run.stdout, "");
+});
+
+test("data check exits 2 when files are missing or altered, and 0 when the same files are intact", () => {
+  const files = DATASET_CARDS.reduce((n, c) => n + c.files.length, 0);
+  const missing = cli(["data", "check", "--data-dir", tempDir()]);
+  assert.equal(missing.status, EXIT.usage);
+  assert.equal(missing.stderr, `optimas: ${files} dataset file(s) missing, 0 altered (sha256 mismatch); run \`optimas data fetch\`, or set ${DATA_DIR_ENV} to a folder that holds them`);
+
+  const altered = tempDir();
+  mkdirSync(join(altered, "pubmed"));
+  writeFileSync(join(altered, "pubmed", "combined_PubMedQA_test.jsonl"), "{}\n");
+  const run = cli(["data", "check"], { [DATA_DIR_ENV]: altered });
+  assert.equal(run.status, EXIT.usage);
+  assert.match(run.stderr, /^optimas: 0 dataset file\(s\) missing, 1 altered/);
+  assert.match(run.stdout, new RegExp(`combined_PubMedQA_test\\.jsonl +mismatch +MISMATCH +${join(altered, "pubmed")}`));
+
+  const intact = tempDir();
+  mkdirSync(join(intact, "pubmed"));
+  const shared = locateDataFile("pubmed", "combined_PubMedQA_test.jsonl")!.path;
+  writeFileSync(join(intact, "pubmed", "combined_PubMedQA_test.jsonl"), readFileSync(shared));
+  const ok = cli(["data", "check"], { [DATA_DIR_ENV]: intact });
+  assert.equal(ok.status, EXIT.ok, ok.stderr);
+  assert.match(ok.stdout, /all dataset files present and intact/);
+});
+
+test("an empty dataset file is named with the fix, whatever its format", () => {
+  const dir = tempDir();
+  const file = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const expect = (path: string) => (err: unknown) => {
+    assert.ok(err instanceof DataError);
+    assert.equal(err.message, `${path}: is empty (no records); fix the file or restore the original with \`optimas data fetch pubmed\` (then check it with \`optimas data check\`)`);
+    return true;
+  };
+  const zero = file("zero.jsonl", "");
+  assert.throws(() => readDataBuffer(zero, "pubmed"), expect(zero));
+  const blank = file("blank.jsonl", "\n \n");
+  assert.throws(() => jsonlRows(blank, "\n \n", "pubmed"), expect(blank));
+  const header = file("header.csv", "question,answer\n");
+  assert.throws(() => csvRows(header, "question,answer\n", "pubmed", ["question"]), expect(header));
+
+  // Through a loader: the empty copy in OPTIMAS_DATA_DIR is named, not skipped.
+  mkdirSync(join(dir, "pubmed"));
+  const train = join(dir, "pubmed", "combined_PubMedQA_train.jsonl");
+  writeFileSync(train, "");
+  assert.throws(() => withDataEnv(dir, () => loadPubMed()), expect(train));
 });

@@ -1,4 +1,9 @@
-import { Command, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
+import { EXIT, FatalRunError, InterruptedError, UsageError } from "../core/failure";
+import { DataError } from "../data/errors";
+import { DatasetFetchError } from "../data/fetch";
+import { DATASET_NAMES } from "../data/registry";
+import { BudgetExceededError, BudgetStopError } from "../lm/budget";
 import { availableSystems, getSystem, SYSTEM_IDS } from "../systems/registry";
 import { acceptedValues, defaultSetting } from "../systems/settings";
 import { TEST_PASSES } from "../core/test-score";
@@ -25,13 +30,15 @@ function settingsHelp(): string {
 }
 
 /**
- * The `optimas` command. Errors a user can cause print one line (`optimas: …`) and exit 2; add
- * --debug for the stack trace.
+ * The `optimas` command. Every error prints one line (`optimas: …`) and exits with its documented
+ * code (core/failure.ts EXIT, README "Exit codes"); OPTIMAS_DEBUG=1 or --debug adds the stack trace.
  */
 function buildProgram(): Command {
   const program = new Command("optimas")
     .description("Optimas (arXiv 2507.03041) in TypeScript: optimize compound AI systems with globally aligned local rewards.\nOffline runs use SimLM, a seeded surrogate model (never a real LLM).")
-    .option("--debug", "print stack traces on errors")
+    .option("--debug", "print stack traces on errors (or set OPTIMAS_DEBUG=1)")
+    // Before the subcommands, so they inherit it: their parse errors reach main() instead of exiting with 1.
+    .exitOverride()
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ outputError: (str, write) => write(str.startsWith("error:") ? `optimas: ${str.slice(7)}` : str) });
 
@@ -108,33 +115,43 @@ function buildProgram(): Command {
   const data = program.command("data").description("datasets: where they are and whether they are intact");
   data
     .command("check")
-    .description("list each dataset file: where it was found and whether its sha256 matches the dataset card")
+    .description("list each dataset file: where it was found and whether its sha256 matches the dataset card; exits 2 when one is missing or altered")
+    .option("--data-dir <dir>", "check only this folder of <dataset>/<file> (e.g. before pointing OPTIMAS_DATA_DIR at it)")
     .option("--json", "print one JSON object as the last line")
     .action((opts) => dataCheckCommand(opts));
   data
     .command("fetch")
     .description("download missing dataset files from their canonical sources into datasets/ (needs network access)")
-    .action(() => dataFetchCommand());
+    .argument("[datasets...]", `datasets to fetch (${DATASET_NAMES.join(", ")}; default: all)`)
+    .action((names: string[]) => dataFetchCommand(names));
 
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  program.exitOverride();
-  const debug = argv.includes("--debug");
   try {
-    await program.parseAsync(argv);
-    return 0;
+    await buildProgram().parseAsync(argv);
+    return EXIT.ok;
   } catch (err) {
-    const e = err as { code?: string; exitCode?: number; message?: string; stack?: string };
-    if (typeof e.code === "string" && e.code.startsWith("commander.")) {
-      // commander has already printed its message (or help/version output).
-      return e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : (e.exitCode ?? 2) || 2;
-    }
-    process.stderr.write(`optimas: ${debug ? e.stack : (e.message ?? String(err)).split("\n")[0]}\n`);
-    return 2;
+    const debug = argv.includes("--debug") || process.env.OPTIMAS_DEBUG === "1";
+    const { code, line } = classifyError(err);
+    // commander has already printed its own message (or the help it was asked for).
+    if (line !== null) process.stderr.write(`optimas: ${debug && err instanceof Error && err.stack ? err.stack : line}\n`);
+    return code;
   }
+}
+
+/** The documented exit code of an error and the one line that says what happened and what to do. */
+export function classifyError(err: unknown): { code: number; line: string | null } {
+  const message = err instanceof Error ? err.message : String(err);
+  const first = message.split("\n")[0]!;
+  if (err instanceof CommanderError) return { code: err.exitCode === 0 ? EXIT.ok : EXIT.usage, line: null };
+  if (err instanceof FatalRunError || err instanceof DatasetFetchError) return { code: EXIT.fatal, line: first };
+  if (err instanceof BudgetStopError) return { code: EXIT.budget, line: first };
+  if (err instanceof BudgetExceededError) return { code: EXIT.budget, line: `${first}; raise the cap and continue with \`optimas resume <run directory>\`` };
+  if (err instanceof InterruptedError) return { code: EXIT.interrupted, line: first };
+  if (err instanceof UsageError || err instanceof DataError) return { code: EXIT.usage, line: first };
+  return { code: EXIT.internal, line: `internal error: ${first} (set OPTIMAS_DEBUG=1 for the stack trace)` };
 }
 
 if (require.main === module) {

@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { FatalRunError, InterruptedError } from "../core/failure";
 import { cellLabel } from "../repro/plan";
 import { loadSuiteConfig, resolveSuite } from "../repro/suite-config";
 import { runSuite, type SuiteEvent } from "../repro/suite";
@@ -75,6 +76,6 @@ export async function reproduceCommand(args: ReproduceArgs): Promise<void> {
       interrupted: outcome.interrupted,
     });
   }
-  if (outcome.interrupted) throw new Error(`interrupted: ${outcome.rows.filter((r) => r.status === "pending").length} runs pending; rerun the same command to resume them`);
-  if (outcome.failed > 0) throw new Error(`${outcome.failed} run(s) failed (status "error" in ${outcome.resultsCsv}); fix the cause and rerun the same command to retry them`);
+  if (outcome.interrupted) throw new InterruptedError(`interrupted: ${outcome.rows.filter((r) => r.status === "pending").length} runs pending; rerun the same command to resume them`);
+  if (outcome.failed > 0) throw new FatalRunError(outcome.summaryMd, `${outcome.failed} run(s) failed (listed under "Failed runs", status "failed" in results.csv)`, "fix the cause and rerun the same command to retry them");
 }

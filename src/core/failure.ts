@@ -42,12 +42,15 @@ export class FatalRunError extends Error {
 /**
  * Bad input the user fixes before anything is spent: an argument, an option, a suite file, a
  * dataset, a directory another process is writing. The CLI prints its one line and exits with
- * `EXIT.usage`.
+ * `EXIT.usage`. Its name stays "Error": it reads like any error and is told apart by class.
  */
-export class UsageError extends Error {
+export class UsageError extends Error {}
+
+/** The user stopped the command (Ctrl-C, SIGTERM); what finished is kept. Exits with `EXIT.interrupted`. */
+export class InterruptedError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = "UsageError";
+    this.name = "InterruptedError";
   }
 }
 

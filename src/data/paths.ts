@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { DataError } from "./errors";
 
@@ -43,10 +43,36 @@ export function dataRoots(options: DataLocationOptions = {}): DataRoot[] {
   if (options.dataDir !== undefined) return [{ root: resolve(options.dataDir), origin: "option" }];
   const roots: DataRoot[] = [];
   const env = process.env[DATA_DIR_ENV];
-  if (env) roots.push({ root: resolve(env), origin: "env" });
+  if (env) roots.push({ root: usableEnvRoot(resolve(env)), origin: "env" });
   roots.push({ root: join(packageRoot(), "datasets"), origin: "checkout" });
   roots.push({ root: resolve(packageRoot(), "..", "shared", "datasets"), origin: "shared" });
   return roots;
+}
+
+/**
+ * OPTIMAS_DATA_DIR set means "my data is here": a folder that is missing, unreadable or holds no
+ * dataset folder is an error, never a silent fall-through to the checkout's or ../shared's copies.
+ * (Within a usable folder, a file it lacks is still looked for in the other roots; `optimas data
+ * check` shows where each file came from.)
+ */
+function usableEnvRoot(root: string): string {
+  const problem = ((): string | undefined => {
+    try {
+      const entries = readdirSync(root, { withFileTypes: true });
+      return entries.some((e) => e.isDirectory()) ? undefined : entries.length === 0 ? "is an empty folder" : "holds no dataset folder";
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return code === "ENOENT" ? "does not exist" : code === "ENOTDIR" ? "is not a folder" : `cannot be read (${code ?? String(err)})`;
+    }
+  })();
+  if (problem === undefined) return root;
+  throw new DataError(
+    `${DATA_DIR_ENV}=${root}`,
+    undefined,
+    undefined,
+    problem,
+    `point ${DATA_DIR_ENV} at a folder holding <dataset>/<file> (e.g. pubmed/combined_PubMedQA_test.jsonl; \`optimas data fetch\` downloads them), or unset it to use datasets/ in the checkout and ../shared/datasets`,
+  );
 }
 
 /** The first existing copy of `<dataset>/<file>`, or undefined. */

@@ -2,14 +2,22 @@ import { readFileSync } from "node:fs";
 import Papa from "papaparse";
 import { DataError, refetchFix } from "./errors";
 
-/** Reads a data file whole; a missing or unreadable file is a DataError naming the fix. */
+/** Reads a data file whole; a missing, unreadable or empty file is a DataError naming the fix. */
 export function readDataBuffer(file: string, dataset: string): Buffer {
+  let data: Buffer;
   try {
-    return readFileSync(file);
+    data = readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new DataError(file, undefined, undefined, `cannot be read (${code})`, `run \`optimas data check\` to see where ${dataset} files are looked for, or \`optimas data fetch ${dataset}\``);
   }
+  if (data.length === 0) throw emptyFileError(file, dataset);
+  return data;
+}
+
+/** A data file without a single record (0 bytes, blank lines, a header alone): never a dataset of no examples. */
+function emptyFileError(file: string, dataset: string): DataError {
+  return new DataError(file, undefined, undefined, "is empty (no records)", refetchFix(dataset));
 }
 
 export function readDataText(file: string, dataset: string): string {
@@ -95,6 +103,7 @@ export function jsonlRows(file: string, text: string, dataset: string): Row[] {
     }
     rows.push(new Row(file, i + 1, value as Record<string, unknown>, dataset));
   });
+  if (rows.length === 0) throw emptyFileError(file, dataset);
   return rows;
 }
 
@@ -124,7 +133,7 @@ export function csvRows(file: string, text: string, dataset: string, columns: re
     },
   });
   const [header, ...data] = records;
-  if (!header) throw new DataError(file, undefined, undefined, "is empty (no header row)", refetchFix(dataset));
+  if (!header || data.length === 0) throw emptyFileError(file, dataset);
   for (const column of columns) {
     if (!header.cells.includes(column)) {
       throw new DataError(file, 1, column, `column is missing from the header (found: ${header.cells.join(", ")})`, refetchFix(dataset));

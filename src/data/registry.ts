@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { UsageError } from "../core/failure";
 import { locateDataFile, type DataLocationOptions, type DataRootOrigin } from "./paths";
 
 /** One data file of a dataset card (checksums from shared/datasets/README.md unless noted). */
@@ -89,7 +90,7 @@ export const DATASET_CARDS: readonly DatasetCard[] = [
 
 export function datasetCard(name: string): DatasetCard {
   const card = DATASET_CARDS.find((c) => c.name === name);
-  if (!card) throw new Error(`unknown dataset "${name}"; known datasets: ${DATASET_NAMES.join(", ")}`);
+  if (!card) throw new UsageError(`unknown dataset "${name}"; known datasets: ${DATASET_NAMES.join(", ")}`);
   return card;
 }
 

@@ -8,7 +8,7 @@ import { isComplete, type RunCell } from "./plan";
 
 /** One row of results.csv: a (system, method, seed, world) cell as its run directory records it. */
 
-export type RunStatus = "finished" | "stopped" | "budget" | "n/a" | "error" | "pending";
+export type RunStatus = "finished" | "stopped" | "budget" | "n/a" | "failed" | "pending";
 
 export interface ResultRow {
   system: string;
@@ -61,6 +61,11 @@ export const WALL_TIME_COLUMNS: readonly (keyof ResultRow)[] = ["wall_s"];
 /** Written into a run directory whose run failed; the next suite run retries it. */
 export const ERROR_FILE = "error.json";
 
+/** A row whose last run threw: its note holds the error's first line. */
+export function hasFailed(row: ResultRow): boolean {
+  return row.status === "failed";
+}
+
 /** Rows that hold a result (finished, stopped by a STOP file, or out of budget). */
 export function hasResult(row: ResultRow): row is ResultRow & { test_mean: number } {
   return row.test_mean !== null;
@@ -80,7 +85,7 @@ export function readResultRow(cell: RunCell, outDir: string): ResultRow {
     note: "",
   };
   if (cell.notApplicable) return { ...empty, status: "n/a", run_dir: "", note: cell.notApplicable };
-  if (dir.exists(ERROR_FILE)) return { ...empty, status: "error", note: dir.read<{ error: string }>(ERROR_FILE, "run error").error };
+  if (dir.exists(ERROR_FILE)) return { ...empty, status: "failed", note: dir.read<{ error: string }>(ERROR_FILE, "run error").error.split("\n")[0]! };
   // The planner's rule decides completeness, so a row never says "finished" for a run the next call re-runs
   // (a judge ablation killed between its result and its judge measurement).
   if (!isComplete(cell)) {

@@ -8,6 +8,7 @@ import { METHODS } from "./methods";
 import type { BackendKind } from "./runtime";
 import { capsIssue, type BudgetCaps } from "../lm/budget";
 import { resolveMetaModels } from "./meta-model";
+import { UsageError } from "../core/failure";
 
 /**
  * A reproduction suite: which systems, methods, seeds and SimLM worlds to cross, at which preset.
@@ -66,7 +67,7 @@ export function suiteFile(nameOrFile: string): string {
 }
 
 function fail(file: string, field: string, problem: string): never {
-  throw new Error(`${file}: field "${field}" ${problem}`);
+  throw new UsageError(`${file}: field "${field}" ${problem}`);
 }
 
 function intList(file: string, field: string, value: unknown): number[] {
@@ -98,7 +99,7 @@ function systemSettings(file: string, value: unknown): Record<string, Record<str
 
 /** Checks a parsed suite file field by field; `file` names it in errors. */
 export function parseSuiteConfig(raw: unknown, file: string): SuiteConfig {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`${file}: a suite must be a JSON object`);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new UsageError(`${file}: a suite must be a JSON object`);
   const r = raw as Record<string, unknown>;
   const known = ["name", "description", "systems", "methods", "seeds", "worlds", "preset", "backend", "model", "metaModel", "judgeModel", "caps", "settings"];
   for (const key of Object.keys(r)) if (!known.includes(key)) fail(file, key, `is not a suite field (known: ${known.join(", ")})`);
@@ -130,13 +131,13 @@ export function loadSuiteConfig(nameOrFile: string): SuiteConfig {
   const file = suiteFile(nameOrFile);
   if (!fs.existsSync(file)) {
     const shipped = fs.readdirSync(path.join(REPRODUCTIONS_DIR, "suites")).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5));
-    throw new Error(`${file}: no such suite (shipped suites: ${shipped.join(", ")}; or pass a path to a suite .json file)`);
+    throw new UsageError(`${file}: no such suite (shipped suites: ${shipped.join(", ")}; or pass a path to a suite .json file)`);
   }
   return parseSuiteConfig(readJson<unknown>(file, "suite config"), file);
 }
 
 function checkIds(kind: string, ids: readonly string[], known: readonly string[], where: string): string[] {
-  for (const id of ids) if (!known.includes(id)) throw new Error(`${where}: unknown ${kind} "${id}" (available: ${known.join(", ")})`);
+  for (const id of ids) if (!known.includes(id)) throw new UsageError(`${where}: unknown ${kind} "${id}" (available: ${known.join(", ")})`);
   return [...new Set(ids)];
 }
 

@@ -6,8 +6,8 @@ import { formatSettings } from "../systems/settings";
 import type { CellStat, Comparison, SuiteAggregate, SystemGain } from "./aggregate";
 import type { FiguresOutcome } from "./figures";
 import { paperGain, type PaperFigures } from "./paper";
-import { needsJudgeAccuracy } from "./plan";
-import { hasResult, type ResultRow } from "./results";
+import { cellLabel, needsJudgeAccuracy } from "./plan";
+import { hasFailed, hasResult, type ResultRow } from "./results";
 import type { ResolvedSuite } from "./suite-config";
 import { TEST_PASSES } from "../core/test-score";
 import { formatCaps } from "../lm/budget";
@@ -47,10 +47,11 @@ const fixed = (v: number | null | undefined, digits = 4) => (v === null || v ===
 const percent = (v: number | null) => (v === null || !Number.isFinite(v) ? "n/a" : `${v >= 0 ? "+" : ""}${(100 * v).toFixed(2)}%`);
 const interval = (ci: [number, number] | null) => (ci === null ? "n/a" : `[${percent(ci[0])}, ${percent(ci[1])}]`);
 
-function cellText(c: CellStat): string {
+/** A cell's score; failed runs are counted as failed (the "Failed runs" list gives their errors), never shown as pending. */
+function cellText(c: CellStat, failed: number): string {
   if (c.notApplicable) return "n/a";
-  if (c.mean === null) return "pending";
-  const runs = c.n < c.expected ? ` (${c.n}/${c.expected} runs)` : "";
+  if (c.mean === null) return failed > 0 ? `failed (${failed}/${c.expected} runs)` : "pending";
+  const runs = c.n < c.expected ? ` (${c.n}/${c.expected} runs${failed > 0 ? `, ${failed} failed` : ""})` : "";
   return c.n > 1 ? `${fixed(c.mean)} ± ${fixed(c.ci95)}${runs}` : `${fixed(c.mean)}${runs}`;
 }
 
@@ -58,12 +59,20 @@ function systemHeader(system: string): string {
   return `${system} (${getSystem(system).metric})`;
 }
 
-function scoreRows(agg: SuiteAggregate): Row[] {
+function scoreRows(agg: SuiteAggregate, rows: readonly ResultRow[]): Row[] {
+  // A derived baseline reads every run of its system (their test_before), so those runs' failures are its own.
+  const failed = (system: string, method: { id: string; derived?: boolean }) =>
+    rows.filter((r) => r.system === system && (method.derived || r.method === method.id) && hasFailed(r)).length;
   return agg.methods.map((m) => ({
     method: m.id,
     role: m.derived ? "baseline (derived)" : m.role,
-    ...Object.fromEntries(agg.systems.map((s) => [systemHeader(s), cellText(agg.table[s]![m.id]!)])),
+    ...Object.fromEntries(agg.systems.map((s) => [systemHeader(s), cellText(agg.table[s]![m.id]!, failed(s, m))])),
   }));
+}
+
+/** One line per failed run with the first line of its error; empty when none failed. */
+function failedRunLines(rows: readonly ResultRow[]): string[] {
+  return rows.filter(hasFailed).map((r) => `- ${cellLabel(r)} (\`${r.run_dir}\`): ${r.note}`);
 }
 
 function gainRows(agg: SuiteAggregate, paper: PaperFigures): Row[] {
@@ -168,8 +177,12 @@ export function summaryMarkdown(input: SummaryInput): string {
     "",
     "## Test metric (mean ± 95% CI over seeds × worlds)",
     "",
-    markdownTable(scoreRows(agg)),
+    markdownTable(scoreRows(agg, rows)),
     "",
+  );
+  const failures = failedRunLines(rows);
+  if (failures.length > 0) lines.push("## Failed runs", "", "Rerun the same command to retry them once the cause is fixed.", "", ...failures, "");
+  lines.push(
     "## Gain of Optimas over the best baseline",
     "",
     "gain = (Optimas − best baseline) / best baseline, on the test metric averaged over runs. The paper's baselines (role",
@@ -212,11 +225,13 @@ export function summaryMarkdown(input: SummaryInput): string {
 /** What `optimas reproduce` prints when the suite ends. */
 export function terminalSummary(input: SummaryInput): string {
   const { suite, agg, rows, paper } = input;
+  const failures = failedRunLines(rows);
   return [
     `Suite "${suite.name}": ${backendNote(suite)}`,
     `Backend: ${backendLine(suite, rows)}`,
     "",
-    textTable(scoreRows(agg)),
+    textTable(scoreRows(agg, rows)),
+    ...(failures.length > 0 ? ["", "Failed runs:", ...failures] : []),
     "",
     textTable(gainRows(agg, paper)),
     "",

@@ -7,6 +7,7 @@ import { hotpotqaEntry } from "./hotpotqa/index";
 import { bigcodebenchEntry } from "./bigcodebench/index";
 import { starkEntry } from "./stark/index";
 import type { SettingSpec, SystemSettings } from "./settings";
+import { UsageError } from "../core/failure";
 
 /** The five paper systems and the tiny teaching/test system, by CLI id. */
 export const SYSTEM_IDS = ["toy", "amazon", "pubmedqa", "hotpotqa", "bigcodebench", "stark"] as const;
@@ -51,8 +52,8 @@ export function availableSystems(): SystemId[] {
 }
 
 export function getSystem(id: string): SystemEntry {
-  if (!(SYSTEM_IDS as readonly string[]).includes(id)) throw new Error(`unknown system "${id}" (known: ${SYSTEM_IDS.join(", ")})`);
+  if (!(SYSTEM_IDS as readonly string[]).includes(id)) throw new UsageError(`unknown system "${id}" (known: ${SYSTEM_IDS.join(", ")})`);
   const load = loaders[id as SystemId];
-  if (!load) throw new Error(`system "${id}" is not implemented yet (available: ${availableSystems().join(", ")})`);
+  if (!load) throw new UsageError(`system "${id}" is not implemented yet (available: ${availableSystems().join(", ")})`);
   return load();
 }

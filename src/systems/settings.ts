@@ -1,4 +1,5 @@
 import type { SystemEntry } from "./registry";
+import { UsageError } from "../core/failure";
 
 /**
  * System settings: choices made once per run that change what a system is (its data, retriever,
@@ -73,7 +74,7 @@ export function settingsIssue(entry: SettingsOwner, given: Readonly<Record<strin
 /** The backend's defaults with the given values on top; an unknown setting or a bad value is one error line. */
 export function resolveSettings(entry: SettingsOwner, backend: BackendKind, given: Readonly<Record<string, string>> = {}): SystemSettings {
   const issue = settingsIssue(entry, given);
-  if (issue) throw new Error(`system "${entry.id}": setting "${issue.setting}" ${issue.problem}`);
+  if (issue) throw new UsageError(`system "${entry.id}": setting "${issue.setting}" ${issue.problem}`);
   const resolved = Object.fromEntries(entry.settings.map((s) => [s.name, given[s.name] ?? defaultSetting(s, backend)]));
   const version = given[SIMLM_VERSION_SETTING.name];
   return version === undefined || version === defaultSetting(SIMLM_VERSION_SETTING, backend) ? resolved : { ...resolved, [SIMLM_VERSION_SETTING.name]: version };
