@@ -1,5 +1,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { CAP_FLAGS, type BudgetCaps } from "../lm/budget";
+import { CACHE_MODES } from "../lm/cache";
+import { lmSettingProblem, type LMSettings } from "../repro/lm-settings";
 
 /** Commander argument parsers that reject bad values with one clear line. */
 
@@ -75,4 +77,31 @@ export function withCapOptions(command: Command): Command {
 export function capsFromOptions(opts: CapOptions): BudgetCaps {
   const given: BudgetCaps = { systemRuns: opts.maxSystemRuns, llmCalls: opts.maxLlmCalls, tokens: opts.maxTokens, costUsd: opts.maxCost };
   return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+}
+
+/** A parser for one LM client setting, validated as suite files validate it (repro/lm-settings.ts). */
+function lmSettingArg(flag: string, name: keyof LMSettings): (value: string) => number | string {
+  return (value) => {
+    const parsed = name === "cache" ? value : value.trim() === "" ? Number.NaN : Number(value);
+    const problem = lmSettingProblem(name, parsed);
+    if (problem) throw new InvalidArgumentError(`${flag} ${problem} (got "${value}")`);
+    return parsed;
+  };
+}
+
+/** Adds the LM client's bounded waits and cache mode to a command (`eval`, `optimize`, `resume`, `reproduce`). */
+export function withLMOptions(command: Command): Command {
+  return command
+    .option("--timeout <s>", "seconds one model-call attempt may take before it is aborted and retried (default 120)", lmSettingArg("--timeout", "timeout"))
+    .option("--retries <n>", "extra attempts after a timeout, 429, 5xx, dropped connection or cut-off reply (default 5)", lmSettingArg("--retries", "retries"))
+    .option(
+      "--max-retry-after <s>",
+      "the longest Retry-After obeyed; an endpoint asking for longer (an exhausted quota) stops the run resumably (default 60)",
+      lmSettingArg("--max-retry-after", "maxRetryAfter"),
+    )
+    .option(
+      "--cache <mode>",
+      `response cache in .cache/lm: ${CACHE_MODES.join(", ")}; read-only replays and stops at a reply it lacks (default: off with --backend simlm, read-write with openai)`,
+      lmSettingArg("--cache", "cache"),
+    );
 }

@@ -7,7 +7,7 @@ import { BudgetExceededError, BudgetStopError } from "../lm/budget";
 import { availableSystems, getSystem, SYSTEM_IDS } from "../systems/registry";
 import { acceptedValues, defaultSetting } from "../systems/settings";
 import { TEST_PASSES } from "../core/test-score";
-import { choiceArg, intArg, intListArg, listArg, rateArg, settingArg, withCapOptions } from "./args";
+import { choiceArg, intArg, intListArg, listArg, rateArg, settingArg, withCapOptions, withLMOptions } from "./args";
 import { evalCommand } from "./eval";
 import { optimizeCommand, resumeCommand } from "./optimize";
 import { METHODS } from "../repro/methods";
@@ -42,8 +42,7 @@ function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ outputError: (str, write) => write(str.startsWith("error:") ? `optimas: ${str.slice(7)}` : str) });
 
-  program
-    .command("eval")
+  withLMOptions(program.command("eval"))
     .description("evaluate a system on a split and print its score: mean over examples of per-example means over passes, sd, standard error and 95% CI over examples")
     .requiredOption("--system <id>", `system id (${SYSTEM_IDS.join(", ")})`, choiceArg("--system", SYSTEM_IDS))
     .addOption(new Option("--split <split>", "dataset split").choices(["train", "val", "test"]).default("test"))
@@ -58,7 +57,7 @@ function buildProgram(): Command {
     .addHelpText("after", settingsHelp)
     .action((opts) => evalCommand(opts));
 
-  withCapOptions(program.command("optimize"))
+  withLMOptions(withCapOptions(program.command("optimize")))
     .description("optimize a system with a method; writes a run directory that `optimas resume` can continue")
     .requiredOption("--system <id>", `system id (${SYSTEM_IDS.join(", ")})`, choiceArg("--system", SYSTEM_IDS))
     .requiredOption("--method <id>", `method id (${METHODS.map((m) => m.id).join(", ")})`)
@@ -75,13 +74,13 @@ function buildProgram(): Command {
     .addHelpText("after", settingsHelp)
     .action((opts) => optimizeCommand(opts));
 
-  withCapOptions(program.command("resume"))
+  withLMOptions(withCapOptions(program.command("resume")))
     .description("continue a stopped or killed run from its last finished iteration; --max-* raise the caps of a run a cap stopped")
     .argument("<run-dir>", "the run directory")
     .option("--json", "print one JSON object with the results as the last line")
     .action((dir, opts) => resumeCommand(dir, opts));
 
-  withCapOptions(program.command("reproduce"))
+  withLMOptions(withCapOptions(program.command("reproduce")))
     .description("run a reproduction suite (systems × methods × seeds × worlds) on worker processes; writes results.csv, summary.md, figures/ and runs/, and resumes where a previous call stopped")
     .option("--suite <name>", "suite name (reproductions/suites/<name>.json: quick, paper) or a path to a suite .json file", "quick")
     .option("--systems <ids>", "comma-separated systems instead of the suite's", listArg)

@@ -4,14 +4,16 @@ import { LLMComponent } from "../core/llm-component";
 import type { CompoundSystem } from "../core/system";
 import { OracleStore } from "../data/oracle";
 import { Budget, type BudgetCaps } from "../lm/budget";
-import { ResponseCache, type CacheMode } from "../lm/cache";
+import { ResponseCache } from "../lm/cache";
 import { LMClient } from "../lm/client";
-import { Ledger } from "../lm/ledger";
+import { WaitNotices, type LMClientEvent } from "../lm/events";
+import { Ledger, sumRetryCounts, type RetryCounts } from "../lm/ledger";
 import { OpenAIProvider } from "../lm/openai-provider";
 import { parseSimLMVersion, SimLM } from "../lm/sim/simlm";
 import type { LMProvider } from "../lm/types";
 import { getSystem, type Splits, type SystemEntry } from "../systems/registry";
 import { defaultSetting, resolveSettings, SIMLM_VERSION_SETTING, type BackendKind, type SystemSettings } from "../systems/settings";
+import { lmClientTiming, resolveLMSettings, type LMSettings, type ResolvedLMSettings } from "./lm-settings";
 
 export type { BackendKind } from "../systems/settings";
 
@@ -27,7 +29,10 @@ export interface RuntimeOptions {
   /** The run's budget, or caps for a fresh one (default: uncapped). */
   budget?: Budget | BudgetCaps;
   cacheDir?: string;
-  cacheMode?: CacheMode;
+  /** Timeout, retries, maximum Retry-After and cache mode; the rest take their defaults. */
+  lm?: LMSettings;
+  /** Hears of every retry and corrupt cache entry (default: rate-limited `lm: …` lines on stderr). */
+  onLMEvent?: (event: LMClientEvent) => void;
   concurrency?: number;
 }
 
@@ -43,6 +48,11 @@ export interface Runtime {
   ledger: Ledger;
   /** The line every result carries: "simlm@2, world 0" or the endpoint. */
   backendLabel: string;
+  /** The client settings in force, for run records. */
+  lm: ResolvedLMSettings;
+  /** The ledgers of this runtime's clients (its own, then each separate context's): see lmRecord. */
+  ledgers: Ledger[];
+  onLMEvent: (event: LMClientEvent) => void;
   world: number | null;
   seed: number;
 }
@@ -53,8 +63,30 @@ export interface Runtime {
  */
 export function separateContext(rt: Runtime, budget: Budget = new Budget()): { ctx: RunContext; ledger: Ledger } {
   const ledger = new Ledger();
-  const client = new LMClient({ provider: rt.client.provider, budget, ledger, cache: rt.client.cache });
+  rt.ledgers.push(ledger);
+  const client = new LMClient({ provider: rt.client.provider, budget, ledger, cache: rt.client.cache, ...lmClientTiming(rt.lm), onEvent: rt.onLMEvent });
   return { ctx: new RunContext({ lm: client, seed: rt.seed }), ledger };
+}
+
+/** What a run record says about model access: the settings, and retries and corrupt cache entries over every client. */
+export interface LMRecord extends ResolvedLMSettings {
+  retryCounts: RetryCounts;
+  cacheCorrupted: number;
+}
+
+export function lmRecord(rt: Runtime): LMRecord {
+  const snapshots = rt.ledgers.map((l) => l.snapshot());
+  return {
+    ...rt.lm,
+    retryCounts: sumRetryCounts(snapshots.map((s) => s.retries)),
+    cacheCorrupted: snapshots.reduce((n, s) => n + s.cacheCorrupted, 0),
+  };
+}
+
+/** Without a display of its own, a run says on stderr when it waits for an endpoint. */
+function stderrNotices(): (event: LMClientEvent) => void {
+  const notices = new WaitNotices((line) => process.stderr.write(`lm: ${line}\n`));
+  return (event) => notices.handle(event);
 }
 
 export const DEFAULT_CACHE_DIR = path.join(".cache", "lm");
@@ -87,10 +119,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
   }
   const ledger = new Ledger();
-  // SimLM is deterministic and in process: a disk cache would only add I/O. Real endpoints cache by default.
-  const cacheMode = options.cacheMode ?? (backend === "simlm" ? "off" : "read-write");
-  const cache = cacheMode === "off" ? undefined : new ResponseCache({ dir: options.cacheDir ?? DEFAULT_CACHE_DIR, mode: cacheMode });
-  const client = new LMClient({ provider, budget: options.budget instanceof Budget ? options.budget : new Budget(options.budget), ledger, cache, concurrency: options.concurrency });
+  const lm = resolveLMSettings(backend, options.lm);
+  const onLMEvent = options.onLMEvent ?? stderrNotices();
+  const cache = lm.cache === "off" ? undefined : new ResponseCache({ dir: options.cacheDir ?? DEFAULT_CACHE_DIR, mode: lm.cache });
+  const budget = options.budget instanceof Budget ? options.budget : new Budget(options.budget);
+  const client = new LMClient({ provider, budget, ledger, cache, concurrency: options.concurrency, ...lmClientTiming(lm), onEvent: onLMEvent });
   const ctx = new RunContext({ lm: client, seed });
-  return { entry, settings, system, data, client, ctx, ledger, backendLabel, world: backend === "simlm" ? world : null, seed };
+  return { entry, settings, system, data, client, ctx, ledger, backendLabel, lm, ledgers: [ledger], onLMEvent, world: backend === "simlm" ? world : null, seed };
 }
