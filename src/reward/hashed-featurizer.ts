@@ -1,7 +1,8 @@
 import type { Fields } from "../core/json";
 import type { Featurizer, HashedFeaturizerConfig, RewardInput } from "./types";
 import { OVERLAP_DIM, writeOverlapFeatures } from "./overlap";
-import { charNgrams, fnv1a, mix32, valueText, words } from "./tokens";
+import { charNgrams, fnv1a, valueText, words } from "./tokens";
+import { addFeature, writeBlock, type Block } from "./signed-hashing";
 
 export interface HashedFeaturizerOptions {
   /**
@@ -53,9 +54,6 @@ export class HashedNgramFeaturizer implements Featurizer {
   }
 }
 
-/** Signed counts per slot of one block (sparse: most slots stay zero). */
-type Block = Map<number, number>;
-
 function addFields(block: Block, part: string, fields: Fields, size: number): void {
   for (const [name, value] of Object.entries(fields)) addText(block, `${part}/${name}`, valueText(value), size);
 }
@@ -68,27 +66,4 @@ function addText(block: Block, namespace: string, text: string, size: number): v
     if (i > 0) addFeature(block, fnv1a(`b\u0000${w[i - 1]}\u0000${w[i]}`, ns), size);
     for (const g of charNgrams(w[i]!, 3)) addFeature(block, fnv1a(`c\u0000${g}`, ns), size);
   }
-}
-
-function addFeature(block: Block, hash: number, size: number): void {
-  const h = mix32(hash);
-  // Low bits pick the slot, the top bit the sign: colliding features then cancel on average
-  // instead of piling up (the signed hashing trick).
-  const slot = h & (size - 1);
-  const sign = h >>> 31 ? -1 : 1;
-  block.set(slot, (block.get(slot) ?? 0) + sign);
-}
-
-function writeBlock(block: Block, out: Float32Array, offset: number): void {
-  let norm = 0;
-  const scaled: [number, number][] = [];
-  for (const [slot, count] of block) {
-    if (count === 0) continue;
-    const v = Math.sign(count) * Math.log1p(Math.abs(count));
-    scaled.push([slot, v]);
-    norm += v * v;
-  }
-  if (norm === 0) return;
-  const inv = 1 / Math.sqrt(norm);
-  for (const [slot, v] of scaled) out[offset + slot] = v * inv;
 }

@@ -1,8 +1,9 @@
 /** Local Reward Functions: featurizers, the multi-head TensorFlow.js reward model and its backend. */
-export type { PreferencePair, RewardInput, Featurizer, FeaturizerConfig, HashedFeaturizerConfig, EmbeddingFeaturizerConfig } from "./types";
+export type { PreferencePair, RewardInput, Featurizer, FeaturizerConfig, HashedFeaturizerConfig, StructuredFeaturizerConfig, EmbeddingFeaturizerConfig } from "./types";
 export { HashedNgramFeaturizer, type HashedFeaturizerOptions } from "./hashed-featurizer";
+export { StructuredNgramFeaturizer, STRUCTURED_FEATURIZER_VERSION, type StructuredFeaturizerOptions } from "./structured-featurizer";
 export { EmbeddingFeaturizer, type EmbeddingFeaturizerOptions } from "./embedding-featurizer";
-export { featurizerFromConfig } from "./featurizers";
+export { featurizerFromConfig, defaultFeaturizer } from "./featurizers";
 export { OVERLAP_FEATURES, OVERLAP_DIM, type OverlapFeature } from "./overlap";
 export { rewardText, pythonText } from "./template";
 export { LocalRewardModel } from "./lrf";

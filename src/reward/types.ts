@@ -31,6 +31,14 @@ export interface HashedFeaturizerConfig {
   hashBits: number;
 }
 
+/** The structured n-gram featurizer's settings (`version` names its feature set, so a change never reinterprets a saved model). */
+export interface StructuredFeaturizerConfig {
+  kind: "structured-ngrams";
+  version: number;
+  /** The output block has 2^hashBits slots, the context and co-occurrence blocks 2^(hashBits-1). */
+  hashBits: number;
+}
+
 /** The embeddings-endpoint featurizer's settings. */
 export interface EmbeddingFeaturizerConfig {
   kind: "embedding";
@@ -40,7 +48,7 @@ export interface EmbeddingFeaturizerConfig {
   providerId: string;
 }
 
-export type FeaturizerConfig = HashedFeaturizerConfig | EmbeddingFeaturizerConfig;
+export type FeaturizerConfig = HashedFeaturizerConfig | StructuredFeaturizerConfig | EmbeddingFeaturizerConfig;
 
 /** Turns reward inputs into fixed-length feature vectors for the reward model. */
 export interface Featurizer {
