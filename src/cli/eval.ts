@@ -1,11 +1,13 @@
-import { createRuntime, type BackendKind } from "../repro/runtime";
+import { createRuntime, lmRecord, type BackendKind } from "../repro/runtime";
+import { pickLMSettings, type LMSettings } from "../repro/lm-settings";
+import { describeRetryCounts } from "../lm/events";
 import { textTable } from "../display/table";
 import { SIMLM_VERSION } from "../lm/sim/simlm";
 import { formatSettings } from "../systems/settings";
 import { measureTestScore } from "../core/test-score";
 import { Progress, printJsonLast } from "./output";
 
-export interface EvalArgs {
+export interface EvalArgs extends LMSettings {
   system: string;
   split: "train" | "val" | "test";
   backend: BackendKind;
@@ -20,9 +22,18 @@ export interface EvalArgs {
 }
 
 export async function evalCommand(args: EvalArgs): Promise<void> {
-  const rt = createRuntime({ system: args.system, backend: args.backend, settings: args.set, world: args.world, seed: args.seed, model: args.model });
-  const examples = rt.data[args.split].slice(0, args.limit ?? undefined);
   const progress = new Progress(`eval ${args.system}/${args.split}`);
+  const rt = createRuntime({
+    system: args.system,
+    backend: args.backend,
+    settings: args.set,
+    world: args.world,
+    seed: args.seed,
+    model: args.model,
+    lm: pickLMSettings(args),
+    onLMEvent: (e) => progress.lmEvent(e),
+  });
+  const examples = rt.data[args.split].slice(0, args.limit ?? undefined);
   const started = Date.now();
   // The project's one test-score definition (core/test-score.ts), on whichever split was asked for.
   const r = await measureTestScore(rt.system, examples, rt.ctx.withStage("eval"), { passes: args.repeats, onProgress: (d, t) => progress.update(d, t) });
@@ -35,6 +46,9 @@ export async function evalCommand(args: EvalArgs): Promise<void> {
       { mean: r.mean, sd: r.sd, se: r.se, ci95: r.ci95, n: r.n, passes: r.passes, failures: r.evaluation.failures, llm_calls: usage.calls, seconds },
     ]),
   );
+  const lm = lmRecord(rt);
+  const retried = describeRetryCounts(lm.retryCounts);
+  if (retried) console.log(`endpoint: ${retried}`);
   if (args.json) {
     printJsonLast({
       system: args.system,
@@ -52,6 +66,7 @@ export async function evalCommand(args: EvalArgs): Promise<void> {
       n: r.n,
       failures: r.evaluation.failures,
       llm_calls: usage.calls,
+      lm,
       wall_s: seconds,
     });
   }

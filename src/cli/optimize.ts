@@ -7,9 +7,11 @@ import { runOptimizeJob, type OptimizeJobSpec, type OptimizeSummary } from "../r
 import { formatSettings } from "../systems/settings";
 import type { BudgetCaps } from "../lm/budget";
 import { capsFromOptions, type CapOptions } from "./args";
+import { describeRetryCounts } from "../lm/events";
+import { pickLMSettings, type LMSettings } from "../repro/lm-settings";
 import { Progress, printJsonLast } from "./output";
 
-export interface OptimizeArgs extends Omit<OptimizeJobSpec, "budget" | "settings" | "caps">, CapOptions {
+export interface OptimizeArgs extends Omit<OptimizeJobSpec, "budget" | "settings" | "caps" | "lm">, CapOptions, LMSettings {
   /** `--set` values for the system's settings. */
   set?: Record<string, string>;
   out?: string;
@@ -31,23 +33,26 @@ function report(summary: OptimizeSummary, json: boolean): void {
     ]),
   );
   console.log(`iterations ${summary.iterations} (accepted ${summary.accepted}, ${summary.status}); system runs ${summary.system_runs}; LLM calls ${summary.llm_calls}; LRF held-out pair accuracy ${summary.lrf_pair_accuracy?.toFixed(3) ?? "n/a"}`);
+  const retried = describeRetryCounts(summary.lm.retryCounts);
+  if (retried) console.log(`endpoint: ${retried}`);
   console.log(`run directory: ${summary.run_dir}`);
   if (json) printJsonLast(summary);
 }
 
 export async function optimizeCommand(args: OptimizeArgs): Promise<void> {
-  const spec: OptimizeJobSpec = { system: args.system, method: args.method, preset: args.preset, world: args.world, seed: args.seed, backend: args.backend, settings: args.set, model: args.model, metaModel: args.metaModel, judgeModel: args.judgeModel, caps: capsFromOptions(args) };
+  const spec: OptimizeJobSpec = { system: args.system, method: args.method, preset: args.preset, world: args.world, seed: args.seed, backend: args.backend, settings: args.set, model: args.model, metaModel: args.metaModel, judgeModel: args.judgeModel, caps: capsFromOptions(args), lm: pickLMSettings(args) };
   const out = args.out ?? path.join("runs", `${args.system}-${args.method}-w${args.world}-s${args.seed}-${new Date().toISOString().replace(/[:.]/g, "-")}`);
   // One writer per run directory: a second optimize or resume on it stops at once, naming this one.
   report(await withDirLock(out, () => runOptimizeJob(spec, out, progressPrinter(`${args.system}/${args.method}`))), args.json);
 }
 
-export async function resumeCommand(dir: string, opts: { json: boolean } & CapOptions): Promise<void> {
+export async function resumeCommand(dir: string, opts: { json: boolean } & CapOptions & LMSettings): Promise<void> {
   const runDir = new RunDir(dir);
   if (!runDir.exists("config.json")) throw new UsageError(`${runDir.file("config.json")}: not found; pass a run directory that \`optimas optimize\` wrote (its --out)`);
   const recorded = runDir.read<{ spec: OptimizeJobSpec; caps?: BudgetCaps }>("config.json", "run config");
   // The recorded caps hold unless raised (or lowered) here; the rest of the spec is the run's identity.
-  const spec: OptimizeJobSpec = { ...recorded.spec, caps: { ...recorded.caps, ...capsFromOptions(opts) } };
+  // So do the LM client's settings: `--timeout`, `--retries`, `--max-retry-after`, `--cache` replace the recorded ones.
+  const spec: OptimizeJobSpec = { ...recorded.spec, caps: { ...recorded.caps, ...capsFromOptions(opts) }, lm: { ...recorded.spec.lm, ...pickLMSettings(opts) } };
   const summary = await withDirLock(dir, async () => {
     if (runDir.clearStop()) console.error(`removed ${runDir.file("STOP")}: resuming continues the stopped run`);
     return runOptimizeJob(spec, dir, progressPrinter(`${spec.system}/${spec.method}`));

@@ -4,9 +4,10 @@ import { cellLabel } from "../repro/plan";
 import { loadSuiteConfig, resolveSuite } from "../repro/suite-config";
 import { runSuite, type SuiteEvent } from "../repro/suite";
 import { capsFromOptions, type CapOptions } from "./args";
+import { pickLMSettings, type LMSettings } from "../repro/lm-settings";
 import { Progress, printJsonLast } from "./output";
 
-export interface ReproduceArgs extends CapOptions {
+export interface ReproduceArgs extends CapOptions, LMSettings {
   suite: string;
   systems?: string[];
   methods?: string[];
@@ -37,7 +38,7 @@ function eventPrinter(progress: Progress, outDir: string, workers: number): (e: 
 }
 
 export async function reproduceCommand(args: ReproduceArgs): Promise<void> {
-  const suite = resolveSuite(loadSuiteConfig(args.suite), { systems: args.systems, methods: args.methods, seeds: args.seeds, worlds: args.worlds, caps: capsFromOptions(args), metaModel: args.metaModel, judgeModel: args.judgeModel });
+  const suite = resolveSuite(loadSuiteConfig(args.suite), { systems: args.systems, methods: args.methods, seeds: args.seeds, worlds: args.worlds, caps: capsFromOptions(args), metaModel: args.metaModel, judgeModel: args.judgeModel, lm: pickLMSettings(args) });
   const outDir = path.resolve(args.out ?? path.join("reproductions", "results", suite.name));
   const progress = new Progress(`suite ${suite.name}`);
   const controller = new AbortController();

@@ -7,7 +7,8 @@ import { measureTestScore, TEST_PASSES, TEST_SAMPLE_INDEX, type TestScore } from
 import { Budget, BudgetExceededError, BudgetStopError, type BudgetCaps, type BudgetSpent } from "../lm/budget";
 import type { SystemSettings } from "../systems/settings";
 import { resolveMetaModels } from "./meta-model";
-import { createRuntime, separateContext, type BackendKind } from "./runtime";
+import { createRuntime, lmRecord, separateContext, type BackendKind, type LMRecord } from "./runtime";
+import type { LMSettings } from "./lm-settings";
 import { getMethod } from "./methods";
 import { isolationRecordOf } from "../systems/bigcodebench/index";
 
@@ -33,6 +34,11 @@ export interface OptimizeJobSpec {
    * identity: `optimas resume --max-…` raises them and continues the same run.
    */
   caps?: BudgetCaps;
+  /**
+   * The LM client's timeout, retries, maximum Retry-After and cache mode (repro/lm-settings.ts). Not
+   * part of the run's identity either: `optimas resume --timeout …` continues the same run.
+   */
+  lm?: LMSettings;
 }
 
 /** What a run spent: the method's optimization and the test evaluations, apart, so methods stay comparable. */
@@ -77,6 +83,8 @@ export interface OptimizeSummary {
   backend: string;
   /** The system's resolved settings. */
   settings: SystemSettings;
+  /** The LM client's settings, and its retries and corrupt cache entries over every stage. */
+  lm: LMRecord;
   run_dir: string;
   /** Seconds this call took (for a resumed run: the session that finished it); excluded from determinism checks. */
   wall_s: number;
@@ -100,7 +108,7 @@ interface Baseline {
 
 /** The spec as config.json records it: every setting and model resolved, the caps apart (they are not the run's identity). */
 function runIdentity(spec: OptimizeJobSpec & { testRepeats?: number }, settings: SystemSettings, models: MetaModels): OptimizeJobSpec & { testRepeats?: number } {
-  const { caps: _caps, ...identity } = spec;
+  const { caps: _caps, lm: _lm, ...identity } = spec;
   return { ...identity, settings, ...models };
 }
 
@@ -119,7 +127,7 @@ export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, log
   const optimizeBudget = runBudget.account("optimize", budget);
   const testBudget = runBudget.account("test");
   const spentNow = (): RunSpent => ({ optimize: optimizeBudget.spent, test: testBudget.spent });
-  const rt = createRuntime({ system: spec.system, backend: spec.backend, settings: spec.settings, world: spec.world, seed: spec.seed, model: spec.model, budget: optimizeBudget });
+  const rt = createRuntime({ system: spec.system, backend: spec.backend, settings: spec.settings, world: spec.world, seed: spec.seed, model: spec.model, budget: optimizeBudget, lm: spec.lm });
   // Where the system executes generated code: its sandbox's plan and what that leaves open on this
   // host, in config.json and result.json (and `none` next to an API key stops here, before any spend).
   const isolation = await isolationRecordOf(rt.system);
@@ -132,9 +140,9 @@ export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, log
     if (stableStringify(was) !== stableStringify(recorded)) {
       throw new Error(`${runDir.file("config.json")}: this run directory holds another run (${previous.spec.system}/${previous.spec.method}); use a new --out`);
     }
-    runDir.write("config.json", { ...previous, caps });
+    runDir.write("config.json", { ...previous, caps, lm: rt.lm });
   } else {
-    runDir.write("config.json", { spec: recorded, caps, budget, backend: rt.backendLabel, source: method.source, ...(isolation && { isolation }) });
+    runDir.write("config.json", { spec: recorded, caps, lm: rt.lm, budget, backend: rt.backendLabel, source: method.source, ...(isolation && { isolation }) });
   }
   const notApplicable = method.notApplicable(rt.system);
   if (notApplicable) throw new Error(`method "${spec.method}" does not apply to system "${spec.system}": ${notApplicable}`);
@@ -191,6 +199,7 @@ export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, log
     lrf_pair_accuracy: outcome.lrfPairAccuracy,
     backend: rt.backendLabel,
     settings: rt.settings,
+    lm: lmRecord(rt),
     ...(isolation && { isolation }),
     run_dir: path.resolve(runRoot),
     wall_s: (Date.now() - started) / 1000,

@@ -6,6 +6,7 @@ import { availableSystems, getSystem } from "../systems/registry";
 import { resolveSettings, settingsIssue, type SystemSettings } from "../systems/settings";
 import { METHODS } from "./methods";
 import type { BackendKind } from "./runtime";
+import { LM_SETTING_NAMES, lmSettingProblem, pickLMSettings, type LMSettings } from "./lm-settings";
 import { capsIssue, type BudgetCaps } from "../lm/budget";
 import { resolveMetaModels } from "./meta-model";
 import { UsageError } from "../core/failure";
@@ -14,7 +15,7 @@ import { UsageError } from "../core/failure";
  * A reproduction suite: which systems, methods, seeds and SimLM worlds to cross, at which preset.
  * Shipped suites live in reproductions/suites/<name>.json.
  */
-export interface SuiteConfig {
+export interface SuiteConfig extends LMSettings {
   name: string;
   description: string;
   /** "all" = every system available in this checkout, at run time. */
@@ -54,6 +55,8 @@ export interface SuiteOverrides {
   worlds?: number[];
   /** `--max-*` caps; each replaces the suite's cap of the same resource. */
   caps?: BudgetCaps;
+  /** `--timeout`, `--retries`, `--max-retry-after`, `--cache`; each replaces the suite's value. */
+  lm?: LMSettings;
   /** `--meta-model` / `--judge-model`. */
   metaModel?: string;
   judgeModel?: string;
@@ -101,7 +104,7 @@ function systemSettings(file: string, value: unknown): Record<string, Record<str
 export function parseSuiteConfig(raw: unknown, file: string): SuiteConfig {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new UsageError(`${file}: a suite must be a JSON object`);
   const r = raw as Record<string, unknown>;
-  const known = ["name", "description", "systems", "methods", "seeds", "worlds", "preset", "backend", "model", "metaModel", "judgeModel", "caps", "settings"];
+  const known = ["name", "description", "systems", "methods", "seeds", "worlds", "preset", "backend", "model", "metaModel", "judgeModel", "caps", "settings", ...LM_SETTING_NAMES];
   for (const key of Object.keys(r)) if (!known.includes(key)) fail(file, key, `is not a suite field (known: ${known.join(", ")})`);
   if (typeof r.name !== "string" || !/^[a-z0-9][a-z0-9_-]*$/.test(r.name)) fail(file, "name", "must be a lower-case id (letters, digits, - and _)");
   if (r.preset !== "quick" && r.preset !== "paper") fail(file, "preset", `must be "quick" or "paper"`);
@@ -110,6 +113,10 @@ export function parseSuiteConfig(raw: unknown, file: string): SuiteConfig {
   for (const field of ["model", "metaModel", "judgeModel"]) if (r[field] !== undefined && (typeof r[field] !== "string" || r[field] === "")) fail(file, field, "must be a model name");
   const capsProblem = r.caps === undefined ? null : capsIssue(r.caps);
   if (capsProblem) fail(file, capsProblem.key === null ? "caps" : `caps.${capsProblem.key}`, capsProblem.problem);
+  for (const name of LM_SETTING_NAMES) {
+    const problem = r[name] === undefined ? undefined : lmSettingProblem(name, r[name]);
+    if (problem) fail(file, name, problem);
+  }
   return {
     name: r.name,
     description: typeof r.description === "string" ? r.description : "",
@@ -124,6 +131,7 @@ export function parseSuiteConfig(raw: unknown, file: string): SuiteConfig {
     ...(r.judgeModel !== undefined ? { judgeModel: r.judgeModel as string } : {}),
     ...(r.caps !== undefined ? { caps: r.caps as BudgetCaps } : {}),
     ...(r.settings !== undefined ? { settings: systemSettings(file, r.settings) } : {}),
+    ...pickLMSettings(r as LMSettings),
   };
 }
 
@@ -154,6 +162,7 @@ export function resolveSuite(config: SuiteConfig, overrides: SuiteOverrides = {}
     ...config,
     ...models,
     ...(Object.keys(caps).length > 0 ? { caps } : {}),
+    ...overrides.lm,
     systems: suiteSystems,
     methods: pick("method", overrides.methods, config.methods, methods, "--methods"),
     seeds: overrides.seeds ?? config.seeds,
