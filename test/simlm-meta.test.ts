@@ -10,6 +10,8 @@ import { SimLM } from "../src/lm/sim/simlm";
 import { applyCritique, visibleFailure } from "../src/lm/sim/skills/meta";
 
 const BASE = "Answer the question with a short span from the evidence.";
+// The meta-skills' code is the same in every version; these scenarios were written against
+// simlm@1's worlds. test/simlm-v2.test.ts checks that simlm@2's proposers still beat random edits.
 
 function ask(sim: SimLM, sig: Signature, fields: Fields, skill: string, model = "sim-l", sampleIndex = 0, temperature = 0.7): Fields {
   const reply = sim.complete({ model, messages: renderMessages(sig, fields), temperature, sampleIndex }, { skill });
@@ -28,7 +30,7 @@ function conceptSet(instruction: string): Set<number> {
 }
 
 test("meta.propose edits the best instruction of the scored history and always changes it", () => {
-  const sim = new SimLM({ world: 0 });
+  const sim = new SimLM({ world: 0, version: "simlm@1" });
   const best = `${BASE} ${concept("exact-span").phrasings[0]} ${concept("concise").phrasings[0]}`;
   const worse = `${BASE} ${concept("creative").phrasings[0]} ${concept("polite").phrasings[0]} ${concept("formal").phrasings[0]}`;
   for (let i = 0; i < 50; i++) {
@@ -46,12 +48,12 @@ test("meta.propose edits the best instruction of the scored history and always c
 });
 
 test("meta.propose with an empty history edits the current instruction; the same request gives the same proposal", () => {
-  const sim = new SimLM({ world: 2 });
+  const sim = new SimLM({ world: 2, version: "simlm@1" });
   const fields = { component_description: "answers", scored_instructions: "", tip: "", instruction: BASE };
   const sig: Signature = { ...PROPOSE, inputs: [...PROPOSE.inputs, { name: "instruction" }] };
   const a = String(ask(sim, sig, fields, "meta.propose:toy.answer").proposed_instruction);
   assert.ok(a.startsWith(BASE) && a !== BASE);
-  assert.equal(String(ask(new SimLM({ world: 2 }), sig, fields, "meta.propose:toy.answer").proposed_instruction), a);
+  assert.equal(String(ask(new SimLM({ world: 2, version: "simlm@1" }), sig, fields, "meta.propose:toy.answer").proposed_instruction), a);
 });
 
 /** The null model: the same number of edits (1–3), each adding or dropping a uniformly chosen concept. */
@@ -68,7 +70,7 @@ function randomEdit(instruction: string, rng: () => number): string {
 
 test("meta.propose improves the target skill's instruction term more than random edits, in every world", () => {
   for (let world = 0; world < 4; world++) {
-    const sim = new SimLM({ world });
+    const sim = new SimLM({ world, version: "simlm@1" });
     const params = sim.world.params(sim.skill("toy.answer")!);
     const p0 = instructionTerm(params, BASE);
     const rng = createRng(`random-edits/${world}`);
@@ -84,7 +86,7 @@ test("meta.propose improves the target skill's instruction term more than random
 });
 
 test("meta.propose learns its target from the routing name", () => {
-  const sim = new SimLM({ world: 1 });
+  const sim = new SimLM({ world: 1, version: "simlm@1" });
   const extract = sim.world.params(sim.skill("toy.extract")!);
   const answer = sim.world.params(sim.skill("toy.answer")!);
   let forExtract = 0;
@@ -106,7 +108,7 @@ test("meta.critique names one or two bank concepts and reacts to the failure vis
   const remedyRate = (output: string): number => {
     let hits = 0;
     for (const world of worlds) {
-      const sim = new SimLM({ world });
+      const sim = new SimLM({ world, version: "simlm@1" });
       for (let i = 0; i < samples; i++) {
         const fields = { component_description: "answers", instruction: BASE, component_output: output, feedback: "score 0" };
         const lines = String(ask(sim, CRITIQUE, fields, "meta.critique:toy.answer", "sim-m", i).critique).split("\n");
@@ -129,7 +131,7 @@ test("meta.critique names one or two bank concepts and reacts to the failure vis
 });
 
 test("meta.edit applies Add and Remove lines", () => {
-  const sim = new SimLM({ world: 0 });
+  const sim = new SimLM({ world: 0, version: "simlm@1" });
   const start = `${BASE} Be creative.`;
   const critique = `Add: ${concept("concise").phrasings[1]}\nRemove: Be creative.`;
   const edited = String(ask(sim, EDIT, { instruction: start, critique }, "meta.edit:toy.answer").edited_instruction);
@@ -141,7 +143,7 @@ test("meta.edit applies Add and Remove lines", () => {
 });
 
 test("judge.score is an integer in 1..10, blind to the example, and prefers grounded short outputs", () => {
-  const sim = new SimLM({ world: 0 });
+  const sim = new SimLM({ world: 0, version: "simlm@1" });
   const inputs = JSON.stringify({ question: "What is the capital of Veloria?", evidence: "The capital of Veloria is Tarsk." });
   const score = (output: string, i: number, exampleId?: string): number => {
     const reply = sim.complete(

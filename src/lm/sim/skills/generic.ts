@@ -1,5 +1,6 @@
 import type { Fields, Json } from "../../../core/json";
 import type { ParsedRequest } from "../../../core/signature";
+import { retrievalTokens } from "../../../data/text";
 import { normalizeAnswer } from "../../../metrics/f1";
 import type { TaskTrait } from "../relevance";
 import { defineSkill, type Skill, type SkillCall } from "../skill";
@@ -12,13 +13,15 @@ import { widenedSpan } from "./spans";
  * the final output only or of any component's output fields, by field name.
  *
  * Per call, with the inputs the component actually received:
- * - A component whose output fields have gold values ("answering") writes the gold on success,
- *   in its plain form or with a final period; its near miss is the gold widened by a neighbouring
- *   word of the inputs (partial token F1); failures are another phrase of the inputs, a verbose
+ * - A component whose output fields have gold values ("answering") writes the gold on success
+ *   when it can reach it: the gold occurs in its inputs, or it is a label the model can infer
+ *   (yes, no, maybe, true, false, or a label its instruction names). The gold comes in its plain
+ *   form or with a final period; its near miss is the gold widened by a neighbouring word of the
+ *   inputs (partial token F1). Without a reachable gold, success is its best guess, the phrase of
+ *   the input sentence closest to the question. Failures are another phrase of the inputs, a verbose
  *   sentence, or "unknown". E = +0.8 when the gold occurs in the inputs (less 0.02 per input
- *   sentence beyond 10, as more text distracts), else −0.3 for a short gold of up to 3 words (a
- *   label or number a model can infer) and −1.5 + 1.2·(share of the gold's words present) for a
- *   longer one (which must be copied from text the model never saw).
+ *   sentence beyond 10, as more text distracts), −0.3 for an inferable label, and
+ *   −1.5 + 1.2·(share of the gold's words present) otherwise.
  * - A component without gold outputs ("carrying", e.g. a retriever-reader upstream) passes on
  *   the input sentences that hold the final gold: good is those sentences in input order, a
  *   variant lists them one per line; the near miss adds a distractor sentence; failures are
@@ -35,7 +38,8 @@ const INFERABLE_ABSENT = -0.3;
 const COPY_ABSENT = -1.5;
 const COPY_SHARE = 1.2;
 const CARRIED_ABSENT = -1.0;
-const INFERABLE_WORDS = 3;
+/** Answers a model can give without seeing them in its inputs. */
+const CLOSED_LABELS = new Set(["yes", "no", "maybe", "true", "false"]);
 const FINAL_FREE_SENTENCES = 10;
 const FINAL_PER_SENTENCE = 0.02;
 const CARRIED_FREE_SENTENCES = 5;
@@ -68,6 +72,21 @@ function wordsOf(text: string): string[] {
   return normalizeAnswer(text).split(" ").filter(Boolean);
 }
 
+/** The sentence sharing the most words with the shortest input (the question, in most signatures). */
+function closestToQuestion(inputs: Readonly<Record<string, string>>, sentences: readonly string[]): string {
+  const question = Object.values(inputs)
+    .filter((v) => v.trim() !== "")
+    .sort((x, y) => x.length - y.length)[0];
+  const asked = new Set(retrievalTokens(question ?? ""));
+  let best = sentences[0] ?? "";
+  let most = -1;
+  for (const s of sentences) {
+    const shared = retrievalTokens(s).filter((w) => asked.has(w)).length;
+    if (shared > most && s !== question) [best, most] = [s, shared];
+  }
+  return best;
+}
+
 
 /** Phrases of the inputs a wrong answer would name: capitalized runs and numbers. */
 function phrases(sentences: readonly string[]): string[] {
@@ -84,6 +103,12 @@ interface GenericAnalysis {
   carried: string[];
   /** Every gold text of the example. */
   golds: string[];
+  /** Whether the model can reach its own gold values: present in the inputs, or inferable labels. */
+  reachable: boolean;
+  /** Whether they are present in the inputs. */
+  present: boolean;
+  /** What the component says when it cannot reach the gold: the sentence closest to the question. */
+  guess: string;
 }
 
 function fill(a: GenericAnalysis, value: (name: string) => Json): Fields {
@@ -124,25 +149,38 @@ export function genericSkill(request: ParsedRequest): Skill<GenericAnalysis> {
       for (const name of call.request.outputNames) if (oracle[name] !== undefined && oracle[name] !== null) own.set(name, oracle[name]!);
       const golds = Object.values(oracle).flatMap((v) => (v === null || v === undefined ? [] : [goldText(v)]));
       const sentences = sentencesOf(call.inputs);
-      return { outputNames: call.request.outputNames, json, sentences, own, golds, carried: sentences.filter((s) => golds.some((g) => contains(s, g))) };
+      const text = Object.values(call.inputs).join("\n");
+      const ownGolds = [...own.values()].map(goldText);
+      const present = ownGolds.every((g) => contains(text, g));
+      const inferable = ownGolds.every((g) => CLOSED_LABELS.has(normalizeAnswer(g)) || contains(call.request.instruction, g));
+      return {
+        outputNames: call.request.outputNames,
+        json,
+        sentences,
+        own,
+        golds,
+        carried: sentences.filter((s) => golds.some((g) => contains(s, g))),
+        present,
+        reachable: present || inferable,
+        guess: closestToQuestion(call.inputs, sentences),
+      };
     },
     evidence(a, call) {
       if (!answering(a)) {
         return a.carried.length > 0 ? FOUND_CARRIED - CARRIED_PER_SENTENCE * Math.max(0, a.sentences.length - CARRIED_FREE_SENTENCES) : CARRIED_ABSENT;
       }
-      const text = Object.values(call.inputs).join("\n");
-      const golds = [...a.own.values()].map(goldText);
-      if (golds.every((g) => contains(text, g))) return FOUND_FINAL - FINAL_PER_SENTENCE * Math.max(0, a.sentences.length - FINAL_FREE_SENTENCES);
-      const words = golds.flatMap(wordsOf);
-      if (words.length <= INFERABLE_WORDS) return INFERABLE_ABSENT;
-      const seen = new Set(wordsOf(text));
+      if (a.present) return FOUND_FINAL - FINAL_PER_SENTENCE * Math.max(0, a.sentences.length - FINAL_FREE_SENTENCES);
+      if (a.reachable) return INFERABLE_ABSENT;
+      const words = [...a.own.values()].map(goldText).flatMap(wordsOf);
+      const seen = new Set(wordsOf(Object.values(call.inputs).join("\n")));
       return COPY_ABSENT + (COPY_SHARE * words.filter((w) => seen.has(w)).length) / words.length;
     },
     good(a) {
-      if (answering(a)) return fill(a, (name) => a.own.get(name) ?? a.carried.join(" "));
-      return fillText(a, () => a.carried.join(" "));
+      if (answering(a)) return a.reachable ? fill(a, (name) => a.own.get(name) ?? a.carried.join(" ")) : fillText(a, () => a.guess);
+      return fillText(a, () => (a.carried.length > 0 ? a.carried.join(" ") : a.guess));
     },
     variants(a) {
+      if (answering(a) && !a.reachable) return [];
       if (answering(a)) return [fill(a, (name) => (a.json.has(name) ? (a.own.get(name) ?? null) : `${ownGold(a, name) ?? a.carried.join(" ")}.`.replace(/\.\.$/, ".")))];
       return a.carried.length > 1 ? [fillText(a, () => a.carried.join("\n"))] : [];
     },
@@ -151,7 +189,7 @@ export function genericSkill(request: ParsedRequest): Skill<GenericAnalysis> {
         const extra = distractors(a)[0];
         return extra === undefined || a.carried.length === 0 ? undefined : fillText(a, () => [...a.carried, extra].join(" "));
       }
-      if ([...a.own.keys()].some((name) => a.json.has(name))) return undefined;
+      if (!a.present || [...a.own.keys()].some((name) => a.json.has(name))) return undefined;
       const spans = new Map([...a.own.keys()].map((name) => [name, widenedSpan(ownGold(a, name)!, a.sentences, call.draws)]));
       return [...spans.values()].every((s) => s !== undefined) ? fill(a, (name) => spans.get(name) ?? "") : undefined;
     },
