@@ -95,10 +95,11 @@ test("every proposing, critiquing and judging method sends its meta-skill calls 
   const byModel: Record<string, Set<string>> = {};
   const chat = SimLM.prototype.chat;
   let method = "";
-  SimLM.prototype.chat = function (this: SimLM, request, meta, signal) {
+  SimLM.prototype.chat = function (this: SimLM, ...args: Parameters<typeof chat>) {
+    const [request, meta] = args;
     const skill = meta?.skill ?? "";
     if (/^(meta|judge)\./.test(skill)) (byModel[`${method} ${skill.split(":")[0]}`] ??= new Set()).add(request.model);
-    return chat.call(this, request, meta, signal);
+    return chat.apply(this, args);
   };
   t.after(() => (SimLM.prototype.chat = chat));
   for (const id of ["opro", "mipro", "textgrad", "optimas", "optimas-judge"]) {
