@@ -5,6 +5,7 @@ import { textTable } from "../display/table";
 import { SIMLM_VERSION } from "../lm/sim/simlm";
 import { formatSettings } from "../systems/settings";
 import { measureTestScore } from "../core/test-score";
+import { FatalRunError } from "../core/failure";
 import { Progress, printJsonLast } from "./output";
 
 export interface EvalArgs extends LMSettings {
@@ -49,6 +50,8 @@ export async function evalCommand(args: EvalArgs): Promise<void> {
   const lm = lmRecord(rt);
   const retried = describeRetryCounts(lm.retryCounts);
   if (retried) console.log(`endpoint: ${retried}`);
+  const failures = r.evaluation.failureCounts;
+  console.log(`runs: ${failures.describe()}${failures.reruns > 0 ? `; ${failures.reruns} re-run after a transient failure` : ""}`);
   if (args.json) {
     printJsonLast({
       system: args.system,
@@ -65,9 +68,14 @@ export async function evalCommand(args: EvalArgs): Promise<void> {
       ci95: r.ci95,
       n: r.n,
       failures: r.evaluation.failures,
+      failure_counts: failures.toJSON(),
       llm_calls: usage.calls,
       lm,
       wall_s: seconds,
     });
+  }
+  // Failed runs are left out of the mean above, never scored 0; the command still fails so no script takes it for a clean score.
+  if (!failures.clean) {
+    throw new FatalRunError(`eval ${args.system}/${args.split}`, `${failures.describe()}; the mean leaves the failed runs out`, "fix the endpoint, tool or cache the log names and run the command again");
   }
 }

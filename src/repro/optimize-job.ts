@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { MetaModels, Preset } from "../core/method";
 import { RunDir } from "../core/run-dir";
+import { FailureCounts, FatalRunError, type FailureCountsJson } from "../core/failure";
 import { stableStringify } from "../core/json";
 import { measureTestScore, TEST_PASSES, TEST_SAMPLE_INDEX, type TestScore } from "../core/test-score";
 import { Budget, BudgetExceededError, BudgetStopError, type BudgetCaps, type BudgetSpent } from "../lm/budget";
@@ -88,8 +89,27 @@ export interface OptimizeSummary {
   run_dir: string;
   /** Seconds this call took (for a resumed run: the session that finished it); excluded from determinism checks. */
   wall_s: number;
+  /** Failed system runs of every stage, all causes (never scored; each stage's means leave them out). */
+  failed_runs: number;
+  /** Runs whose model reply could not be parsed (scored 0, as the paper's metrics do). */
+  parse_failures: number;
+  /** Runs, failed runs by cause, parse failures and re-runs of each stage. */
+  failures: RunFailures;
   [extra: string]: unknown;
 }
+
+export interface RunFailures {
+  /** The test score before optimizing. */
+  baseline: FailureCountsJson;
+  /** The method's runs on training data (preference collection, training minibatches, rollouts). */
+  collection: FailureCountsJson;
+  validation: FailureCountsJson;
+  /** The test score after optimizing. */
+  test: FailureCountsJson;
+}
+
+/** Written when a fatal error stopped the run (`{ status: "stopped", error }`); `optimas resume` continues it once the cause is fixed. */
+export const STOPPED_FILE = "stopped.json";
 
 /** Equal budgets for every method (protocol: the same cap of global system runs and LLM calls). */
 export const BUDGETS: Record<Preset, BudgetCaps> = {
@@ -104,6 +124,8 @@ interface Baseline {
   test_passes: number;
   test_sample_index: number;
   spent: BudgetSpent;
+  /** Its failed and unparsed runs (absent in baselines measured before they were counted). */
+  failures?: FailureCountsJson;
 }
 
 /** The spec as config.json records it: every setting and model resolved, the caps apart (they are not the run's identity). */
@@ -112,7 +134,25 @@ function runIdentity(spec: OptimizeJobSpec & { testRepeats?: number }, settings:
   return { ...identity, settings, ...models };
 }
 
+/**
+ * Runs (or resumes) the job. A fatal error leaves the run directory resumable: stopped.json records
+ * the stop and its line, the method's checkpoint stays at its last committed iteration.
+ */
 export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, log: (line: string) => void = () => undefined): Promise<OptimizeSummary> {
+  const runDir = new RunDir(runRoot);
+  if (runDir.exists(STOPPED_FILE)) fs.rmSync(runDir.file(STOPPED_FILE));
+  try {
+    return await optimizeJob(spec, runRoot, log);
+  } catch (err) {
+    if (err instanceof FatalRunError) {
+      fs.mkdirSync(runRoot, { recursive: true });
+      runDir.write(STOPPED_FILE, { status: "stopped", error: err.message });
+    }
+    throw err;
+  }
+}
+
+async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, log: (line: string) => void): Promise<OptimizeSummary> {
   const started = Date.now();
   const method = getMethod(spec.method);
   // Before anything runs or is written: a backend without a default meta-model stops here.
@@ -161,13 +201,17 @@ export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, log
     testBudget.restore(baseline.spent);
   } else {
     const before = await measureTestScore(rt.system, rt.data.test, testCtx()).catch(stopAtCap);
-    baseline = { test_before: before.mean, test_passes: before.passes, test_sample_index: TEST_SAMPLE_INDEX, spent: testBudget.spent };
+    baseline = { test_before: before.mean, test_passes: before.passes, test_sample_index: TEST_SAMPLE_INDEX, spent: testBudget.spent, failures: before.evaluation.failureCounts.toJSON() };
     runDir.write("baseline.json", baseline);
   }
   const outcome = await method.run({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, preset: spec.preset, models, runDir, log }).catch(stopAtCap);
   if (runBudget.refusal) stopAtCap(runBudget.refusal);
   const test: TestScore = await measureTestScore(rt.system, rt.data.test, testCtx().withSelectors(outcome.evalCtx.selectors)).catch(stopAtCap);
   const spent = spentNow();
+  const { failures: methodFailures, ...extra } = (outcome.extra ?? {}) as { failures?: Pick<RunFailures, "collection" | "validation"> };
+  const none = new FailureCounts().toJSON();
+  const failures: RunFailures = { baseline: baseline.failures ?? none, collection: none, validation: none, ...methodFailures, test: test.evaluation.failureCounts.toJSON() };
+  const stages = Object.values(failures).map((f) => FailureCounts.fromJSON(f));
   const summary: OptimizeSummary = {
     system: spec.system,
     method: spec.method,
@@ -203,7 +247,10 @@ export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, log
     ...(isolation && { isolation }),
     run_dir: path.resolve(runRoot),
     wall_s: (Date.now() - started) / 1000,
-    ...outcome.extra,
+    failed_runs: stages.reduce((n, f) => n + f.failedTotal, 0),
+    parse_failures: stages.reduce((n, f) => n + f.parseFailures, 0),
+    failures,
+    ...extra,
   };
   runDir.write("result.json", summary);
   return summary;

@@ -3,7 +3,7 @@ import Papa from "papaparse";
 import { RunDir } from "../core/run-dir";
 import { formatSettings } from "../systems/settings";
 import { JUDGE_ACCURACY_FILE, type JudgeAccuracy } from "./judge-accuracy";
-import type { OptimizeSummary } from "./optimize-job";
+import { STOPPED_FILE, type OptimizeSummary } from "./optimize-job";
 import { isComplete, type RunCell } from "./plan";
 
 /** One row of results.csv: a (system, method, seed, world) cell as its run directory records it. */
@@ -41,6 +41,10 @@ export interface ResultRow {
   judge_pair_accuracy: number | null;
   iterations: number | null;
   accepted: number | null;
+  /** Failed system runs over every stage (never scored); result.json's `failures` has them by stage and cause. */
+  failed_runs: number | null;
+  /** Runs whose model reply could not be parsed (scored 0). */
+  parse_failures: number | null;
   wall_s: number | null;
   backend: string | null;
   tf_backend: string | null;
@@ -52,7 +56,7 @@ export const RESULT_COLUMNS: readonly (keyof ResultRow)[] = [
   "system", "method", "seed", "world", "settings", "status", "test_mean", "test_std", "test_before", "val_before", "val_after",
   "system_runs", "llm_calls", "tokens", "cost_usd",
   "test_system_runs", "test_llm_calls", "test_tokens", "test_cost_usd", "test_se", "test_passes", "meta_model", "judge_model", "lrf_pair_accuracy", "judge_pair_accuracy", "iterations", "accepted",
-  "wall_s", "backend", "tf_backend", "run_dir", "note",
+  "failed_runs", "parse_failures", "wall_s", "backend", "tf_backend", "run_dir", "note",
 ];
 
 /** Columns that differ between two runs of the same suite (machine load); everything else must not. */
@@ -79,12 +83,14 @@ export function readResultRow(cell: RunCell, outDir: string): ResultRow {
     system_runs: null, llm_calls: null, tokens: null, cost_usd: null,
     test_system_runs: null, test_llm_calls: null, test_tokens: null, test_cost_usd: null, test_se: null, test_passes: null, meta_model: null, judge_model: null,
     lrf_pair_accuracy: null, judge_pair_accuracy: null,
-    iterations: null, accepted: null, wall_s: null, backend: null, tf_backend: null,
+    iterations: null, accepted: null, failed_runs: null, parse_failures: null, wall_s: null, backend: null, tf_backend: null,
     // Relative, so results.csv is the same on every machine.
     run_dir: path.relative(outDir, cell.dir).split(path.sep).join("/"),
     note: "",
   };
   if (cell.notApplicable) return { ...empty, status: "n/a", run_dir: "", note: cell.notApplicable };
+  // A fatal error stopped it resumably: the row says so with the error's line, whatever else the directory holds.
+  if (dir.exists(STOPPED_FILE)) return { ...empty, status: "stopped", note: dir.read<{ error: string }>(STOPPED_FILE, "fatal stop").error };
   if (dir.exists(ERROR_FILE)) return { ...empty, status: "failed", note: dir.read<{ error: string }>(ERROR_FILE, "run error").error.split("\n")[0]! };
   // The planner's rule decides completeness, so a row never says "finished" for a run the next call re-runs
   // (a judge ablation killed between its result and its judge measurement).
@@ -118,6 +124,9 @@ export function readResultRow(cell: RunCell, outDir: string): ResultRow {
     judge_pair_accuracy: judge?.accuracy ?? null,
     iterations: r.iterations,
     accepted: r.accepted,
+    // Absent from results written before failures were counted.
+    failed_runs: r.failed_runs ?? null,
+    parse_failures: r.parse_failures ?? null,
     wall_s: typeof r.wall_s === "number" ? r.wall_s : null,
     backend: r.backend,
     tf_backend: typeof r.tf_backend === "string" ? r.tf_backend : null,

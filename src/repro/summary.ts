@@ -108,6 +108,15 @@ function headlineLine(agg: SuiteAggregate, paper: PaperFigures): string {
   return `Average gain over the paper's baselines on the paper's systems (${agg.headline.systems.join(", ")}): ${averageText(agg, agg.units.length)}; ${p}.${all}`;
 }
 
+/** Failed system runs (left out of every score) and unparsed replies (scored 0), over the cells with a result. */
+function failuresLine(rows: readonly ResultRow[]): string {
+  const done = rows.filter(hasResult);
+  const failed = done.filter((r) => (r.failed_runs ?? 0) > 0);
+  const total = (pick: (r: ResultRow) => number | null) => done.reduce((n, r) => n + (pick(r) ?? 0), 0);
+  const cells = failed.length > 0 ? ` in ${failed.map((r) => `${cellLabel(r)} (${r.failed_runs})`).join(", ")}` : "";
+  return `${total((r) => r.failed_runs)} failed system runs, left out of the scores${cells}; ${total((r) => r.parse_failures)} unparsed replies, scored 0 (by stage and cause: each run's result.json)`;
+}
+
 function statusLine(rows: readonly ResultRow[]): string {
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
@@ -173,6 +182,7 @@ export function summaryMarkdown(input: SummaryInput): string {
     `- System settings: ${settingsLine(suite)}`,
     `- Suite: preset \`${suite.preset}\`; seeds ${suite.seeds.join(", ")}; worlds ${suite.worlds.join(", ")} (${agg.units.length} (seed, world) units); test scores over ${TEST_PASSES} passes (README "Test scores"); meta-model ${suite.metaModel}, judge ${suite.judgeModel}${suite.caps ? `; caps per run ${formatCaps(suite.caps)}` : ""}`,
     `- Runs: ${statusLine(rows)}`,
+    `- Failures: ${failuresLine(rows)}`,
     `- TensorFlow.js backend of the reward models: ${[...new Set(rows.map((r) => r.tf_backend).filter((b) => b !== null))].join(", ") || "n/a"}`,
     "",
     "## Test metric (mean ± 95% CI over seeds × worlds)",
