@@ -23,7 +23,7 @@ test("defaults per backend: PubMedQA's models follow the backend, every other se
   const offline = Object.fromEntries(availableSystems().map((id) => [id, resolveSettings(getSystem(id), "simlm")]));
   const online = Object.fromEntries(availableSystems().map((id) => [id, resolveSettings(getSystem(id), "openai")]));
   assert.deepEqual(offline, {
-    toy: {},
+    toy: { models: "simlm", "initial-model": "sim-s" },
     amazon: {},
     pubmedqa: { models: "simlm", extraction: "first-substring" },
     hotpotqa: { retriever: "bm25", "colbert-url": DSPY_WIKI17_COLBERT_URL },
@@ -48,9 +48,22 @@ test("an unknown setting or a bad value is one error line naming the system, the
     assert.fail("no error");
   };
   assert.equal(one(() => resolveSettings(getSystem("pubmedqa"), "simlm", { extractoin: "answer-line" })), 'system "pubmedqa": setting "extractoin" is unknown (known: models, extraction)');
-  assert.equal(one(() => resolveSettings(getSystem("toy"), "simlm", { k: "3" })), 'system "toy": setting "k" is unknown (system "toy" has no settings)');
+  assert.equal(one(() => resolveSettings(getSystem("toy"), "simlm", { k: "3" })), 'system "toy": setting "k" is unknown (known: models, initial-model)');
+  assert.equal(one(() => resolveSettings(getSystem("amazon"), "simlm", { k: "3" })), 'system "amazon": setting "k" is unknown (system "amazon" has no settings)');
   assert.equal(one(() => resolveSettings(getSystem("stark"), "openai", { source: "Stark-Prime" })), 'system "stark": setting "source" must be synthprime or stark-prime (got "Stark-Prime")');
   assert.equal(one(() => resolveSettings(getSystem("hotpotqa"), "simlm", { "colbert-url": "ftp://host/wiki" })), 'system "hotpotqa": setting "colbert-url" must be an http(s) URL (got "ftp://host/wiki")');
+});
+
+test("the toy answerer's candidates and starting model are settings, so it runs under an endpoint's model names", () => {
+  const toy = getSystem("toy");
+  const answerer = (settings: Record<string, string>) => toy.build(resolveSettings(toy, "openai", settings)).components.find((c) => c.name === "answerer")!.variable;
+  assert.deepEqual(answerer({}), { kind: "model", value: "sim-s", choices: ["sim-xs", "sim-s", "sim-m", "sim-l", "sim-xl", "sim-coder", "sim-med"] });
+  assert.deepEqual(answerer({ models: "gpt-4o-mini, gpt-4o", "initial-model": "gpt-4o" }), { kind: "model", value: "gpt-4o", choices: ["gpt-4o-mini", "gpt-4o"] });
+  assert.throws(
+    () => answerer({ models: "gpt-4o-mini,gpt-4o" }),
+    (e: Error) => e.message === 'toy: setting "initial-model" is "sim-s", which is not among the candidates gpt-4o-mini, gpt-4o; give --set initial-model=<one of them>',
+  );
+  assert.throws(() => resolveSettings(toy, "openai", { models: " , " }), /setting "models" must be simlm or a comma-separated list of model names/);
 });
 
 test("eval --set reaches the built system and its record; a bad --set is one line", () => {

@@ -5,8 +5,8 @@ import { paramValue } from "../../core/variable";
 import { retrievalTokens } from "../../data/text";
 import { loadToyData, registerToyOracles } from "../../data/toy";
 import { tokenF1 } from "../../metrics/f1";
-import { MODEL_NAMES } from "../../lm/sim/models";
 import type { SystemEntry } from "../registry";
+import { OFFLINE_TOY, TOY_SETTINGS, toySettings, type ToySettings } from "./settings";
 
 /**
  * The tiny system used by tests, the quickstart notebook and teaching: retriever → extractor →
@@ -28,7 +28,7 @@ export function retrieve(question: string, document: string, k: number): string[
     .map((x) => x.sentence);
 }
 
-export function buildToySystem(): CompoundSystem {
+export function buildToySystem(models: ToySettings = OFFLINE_TOY): CompoundSystem {
   const retriever = new FunctionComponent(
     {
       name: "retriever",
@@ -55,7 +55,7 @@ export function buildToySystem(): CompoundSystem {
     outputs: [{ name: "answer", description: "a short span copied from the evidence" }],
     skill: "toy.answer",
     instruction: "Answer the question with a short span from the evidence.",
-    variable: { kind: "model", value: "sim-s", choices: [...MODEL_NAMES] },
+    variable: { kind: "model", value: models.initialModel, choices: [...models.models] },
     config: { temperature: 0.3 },
   });
   return new CompoundSystem({
@@ -70,8 +70,8 @@ export const toyEntry: SystemEntry = {
   id: "toy",
   title: "Toy fact QA (3 components)",
   metric: "token F1",
-  settings: [],
-  build: buildToySystem,
+  settings: TOY_SETTINGS,
+  build: (settings) => buildToySystem(toySettings(settings)),
   load: () => loadToyData(),
   registerOracles: (store) => registerToyOracles(store),
 };
