@@ -183,7 +183,8 @@ test("each optimizable variable changes the MRR: the scorers' prompts and the fi
   const weights = await score((s) => s.component("final_scorer").update({ kind: "params", value: { relation_weight: 1, text_weight: 1 }, space: { relation_weight: [0.1, 1], text_weight: [0.1, 1] } }));
   assert.notEqual(weights, base);
   const prompts = instructionsFor(starkRelationScore, 0, RELATION_INSTRUCTION);
-  assert.ok(prompts.gap > 1, `instruction gap ${prompts.gap}`);
+  // simlm@2 bounds an instruction's effect at ±1.2 and gives fewer concepts weight, so gaps are smaller than simlm@1's.
+  assert.ok(prompts.gap > 0.8, `instruction gap ${prompts.gap}`);
   const relationWeighted = (instruction: string) => (s: ReturnType<typeof buildStarkSystem>): void => {
     s.component("final_scorer").update({ kind: "params", value: { relation_weight: 1, text_weight: 0.1 }, space: { relation_weight: [0.1, 1], text_weight: [0.1, 1] } });
     s.component("relation_scorer").update({ kind: "prompt", instruction });
