@@ -7,7 +7,7 @@ export { BM25Index, type BM25Document, type BM25Params, type Passage, type Retri
 /** The DSPy project's public ColBERTv2 server over the 2017 Wikipedia abstracts (no uptime guarantee). */
 export const DSPY_WIKI17_COLBERT_URL = "http://20.102.90.50:2017/wiki17_abstracts";
 
-const COLBERT_FIX = "start the ColBERTv2 server (or give its address with --set colbert-url=URL), or use --set retriever=bm25; then run `optimas resume <run-dir>`";
+const COLBERT_FIX = "start the ColBERTv2 server (or give its address with --set colbert-url=URL), or use --set retriever=bm25; then rerun, or `optimas resume <run-dir>` for a stopped optimization";
 
 /** A retriever failure that may pass: counted as a failed run of cause "tool". */
 class ToolError extends Error {
