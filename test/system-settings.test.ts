@@ -110,7 +110,7 @@ test("suite settings: checked field by field, resolved for the suite's backend, 
   const config = parseSuiteConfig({ ...good, settings: { hotpotqa: { "colbert-url": COLBERT_URL }, pubmedqa: { extraction: "answer-line" } } }, "s.json");
   const suite = resolveSuite(config);
   assert.deepEqual(suite.settings, { hotpotqa: { retriever: "bm25", "colbert-url": COLBERT_URL } });
-  assert.deepEqual(resolveSuite({ ...config, backend: "openai" }, { systems: ["pubmedqa"] }).settings, { pubmedqa: { models: "paper", extraction: "answer-line" } });
+  assert.deepEqual(resolveSuite({ ...config, backend: "openai", metaModel: "gpt-4o" }, { systems: ["pubmedqa"] }).settings, { pubmedqa: { models: "paper", extraction: "answer-line" } });
 
   const outcome = await runSuite(suite, { outDir: path.join(scratch, "suite"), workers: 1, png: false });
   assert.equal(outcome.failed, 0, outcome.rows.map((r) => r.note).join("; "));
