@@ -69,6 +69,8 @@ test("models lists the aliases, and embeddings answer under an alias", async () 
   const ids: string[] = [];
   for await (const m of sdk.models.list()) ids.push(m.id);
   assert.deepEqual(ids, Object.keys(ALIASES));
+  assert.equal((await sdk.models.retrieve("gpt-4o")).id, "gpt-4o");
+  await assert.rejects(sdk.models.retrieve("sim-m"), (e: unknown) => e instanceof OpenAI.NotFoundError && /model_not_found/.test(JSON.stringify(e.error)));
   const embedded = await sdk.embeddings.create({ model: "text-embedding-3-small", input: ["alpha", "beta"], encoding_format: "float" });
   assert.equal(embedded.model, "text-embedding-3-small");
   assert.deepEqual(

@@ -9,7 +9,7 @@ import { OpenAIProvider } from "../src/lm/openai-provider";
 import { LMClient } from "../src/lm/client";
 import { ResponseCache } from "../src/lm/cache";
 import type { ChatMessage } from "../src/lm/types";
-import { failureCauseOf } from "../src/core/failure";
+import { LMRetriesExhaustedError } from "../src/lm/errors";
 import { FakeProvider } from "./lm-fake-provider";
 
 const messages: ChatMessage[] = [
@@ -220,7 +220,7 @@ test("a hung call is never answered: the client's timeout ends it, and a retry g
   const hung = await serveSim({ provider, hangRate: 1 });
   try {
     const client = new LMClient({ provider: new OpenAIProvider({ baseURL: hung.url, env: {} }), retries: 0, timeoutMs: 100 });
-    await assert.rejects(client.chat({ model: "fake-s", messages }, {}), (e: unknown) => failureCauseOf(e) === "timeout");
+    await assert.rejects(client.chat({ model: "fake-s", messages }, {}), (e: unknown) => e instanceof LMRetriesExhaustedError && e.lastCause === "timeout");
     assert.equal(hung.faults().hang, 1);
     assert.equal(provider.calls, 0, "a hung call never reaches the provider");
   } finally {

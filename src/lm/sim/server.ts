@@ -3,7 +3,7 @@
  * that talks to OpenAI, vLLM or Ollama can be exercised offline.
  *
  * Endpoints: `POST /v1/chat/completions` (with `n > 1`: sample i uses sample index base + i),
- * `POST /v1/embeddings` (float or base64 encoding) and `GET /v1/models`. SimLM routing metadata is
+ * `POST /v1/embeddings` (float or base64 encoding), `GET /v1/models` and `GET /v1/models/{model}`. SimLM routing metadata is
  * read from the `x-simlm-skill`, `x-simlm-example` and `x-simlm-sample` headers and handed to the
  * provider exactly as the in-process path would, so both paths compute identical outputs. Each
  * completion carries a `simlm` extension with the provider's cost and simulated latency.
@@ -337,7 +337,8 @@ export async function serveSim(options: SimServerOptions): Promise<SimServer> {
   }
 
   const owner = options.aliases ? "serve-sim" : provider.id;
-  const modelList = JSON.stringify({ object: "list", data: servedNames.map((id) => ({ id, object: "model", created, owned_by: owner })) });
+  const modelObject = (id: string) => ({ id, object: "model", created, owned_by: owner });
+  const modelList = JSON.stringify({ object: "list", data: servedNames.map(modelObject) });
 
   /** A reply cut short: half of it, then the connection drops (a streamed one) or ends (a sized one). */
   function sendTruncated(req: http.IncomingMessage, res: http.ServerResponse, status: number, reply: string, contentType: string): void {
@@ -351,8 +352,14 @@ export async function serveSim(options: SimServerOptions): Promise<SimServer> {
     const path = (req.url ?? "/").split("?")[0]!.replace(/\/+$/, "");
     const route = `${req.method} ${path}`;
     if (route === "GET /v1/models") return send(res, 200, modelList);
+    if (req.method === "GET" && path.startsWith("/v1/models/")) {
+      // Model names may hold slashes (org/model), so the rest of the path is the name.
+      const id = decodeURIComponent(path.slice("/v1/models/".length));
+      resolveModel(id, "chat");
+      return send(res, 200, JSON.stringify(modelObject(id)));
+    }
     if (route !== "POST /v1/chat/completions" && route !== "POST /v1/embeddings") {
-      throw new RequestError(404, `no route ${route}; serve-sim serves POST /v1/chat/completions, POST /v1/embeddings and GET /v1/models`, "not_found");
+      throw new RequestError(404, `no route ${route}; serve-sim serves POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models and GET /v1/models/{model}`, "not_found");
     }
     const text = await readBody(req);
     // Every stream draws once per model call, so each kind's sequence is fixed by the seed alone.
