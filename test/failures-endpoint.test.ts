@@ -8,6 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -121,4 +122,26 @@ test("an unreachable ColBERTv2 retriever is fatal, naming the URL and the fix, n
   );
   assert.ok(err instanceof FatalRunError, String(err));
   assert.match(err.message, new RegExp(`^ColBERTv2 server ${url.replace(/[.:/]/g, "\\$&")}: cannot be reached \\(ECONNREFUSED\\); start the ColBERTv2 server .*--set retriever=bm25`));
+});
+
+test("eval with a failed run prints the mean of the others and the counts by cause, and exits with the fatal code", async () => {
+  // A ColBERTv2 server whose second answer is a 500: that run is a counted "tool" failure.
+  let requests = 0;
+  const colbert = http.createServer((_req, res) => {
+    const status = ++requests === 2 ? 500 : 200;
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(status === 200 ? JSON.stringify({ topk: [{ text: "Paris | Paris is the capital of France.", score: 1 }] }) : "{}");
+  });
+  await new Promise<void>((resolve) => colbert.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(colbert.address() as net.AddressInfo).port}/wiki17_abstracts`;
+  try {
+    const r = await optimas(["eval", "--system", "hotpotqa", "--set", "retriever=colbert", "--set", `colbert-url=${url}`, "--limit", "5", "--repeats", "1"], deadURL, tmp());
+    assert.ok(requests >= 2, `the retriever was asked ${requests} times`);
+    assert.equal(r.code, EXIT.fatal, r.stderr);
+    assert.match(r.stdout, /mean/);
+    assert.match(r.stdout, /runs: 1 failed \(tool 1\), \d+ unparsed of 5 runs/);
+    assert.match(r.stderr, /^optimas: eval hotpotqa\/test: 1 failed \(tool 1\), \d+ unparsed of 5 runs; the mean leaves the failed runs out/m);
+  } finally {
+    await new Promise<void>((resolve) => colbert.close(() => resolve()));
+  }
 });
