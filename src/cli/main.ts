@@ -107,7 +107,7 @@ function buildProgram(): Command {
     .option("--hang-rate <r>", "share of requests never answered (the client's timeout ends them)", rateArg("--hang-rate"), 0)
     .option("--alias <name=model>", "strict mode: serve <name> as SimLM's <model>, repeatable; other names get 404 model_not_found", settingArg("--alias"))
     .option("--aliases <file>", 'strict mode: a JSON file of aliases, e.g. { "gpt-4o-mini": "sim-m" }')
-    .option("--set <system.name=value>", "a system setting as <system>.<name>=<value>, repeatable: the settings that choose the data whose oracles SimLM reads (e.g. stark.source=stark-prime) must match the client's", settingArg("--set"))
+    .option("--set <system.name=value>", "a system setting as <system>.<name>=<value>, repeatable: the settings that choose the data whose oracles SimLM reads (e.g. stark.source=stark-prime) must match the client's; simlm-version=<v> (no system) picks the served SimLM version", settingArg("--set"))
     .addHelpText("after", settingsHelp)
     .action((opts) => serveSimCommand(opts));
 

@@ -1,10 +1,10 @@
 import * as fs from "node:fs";
 import { UsageError } from "../core/failure";
 import { OracleStore } from "../data/oracle";
-import { SimLM, SIMLM_VERSION } from "../lm/sim/simlm";
+import { parseSimLMVersion, SimLM, type SimLMVersion } from "../lm/sim/simlm";
 import { serveSim } from "../lm/sim/server";
 import { availableSystems, getSystem } from "../systems/registry";
-import { resolveSettings } from "../systems/settings";
+import { defaultSetting, resolveSettings, SIMLM_VERSION_SETTING } from "../systems/settings";
 
 export interface ServeSimArgs {
   port: number;
@@ -58,15 +58,26 @@ function settingsBySystem(set: Record<string, string>): Record<string, Record<st
   return bySystem;
 }
 
+function servedVersion(name: string): SimLMVersion {
+  try {
+    return parseSimLMVersion(name);
+  } catch (err) {
+    throw new UsageError(`--set ${SIMLM_VERSION_SETTING.name}=${name}: ${(err as Error).message}`);
+  }
+}
+
 /** Serves SimLM until interrupted; every system's oracles are resolvable (lazily) through x-simlm-example. */
 export async function serveSimCommand(args: ServeSimArgs): Promise<void> {
   const oracles = new OracleStore();
-  const given = settingsBySystem(args.set ?? {});
+  // `--set simlm-version=v1` picks the served version, spelled as clients' runs spell it.
+  const { [SIMLM_VERSION_SETTING.name]: versionName, ...systemSettings } = args.set ?? {};
+  const version = servedVersion(versionName ?? defaultSetting(SIMLM_VERSION_SETTING, "simlm"));
+  const given = settingsBySystem(systemSettings);
   // Clients reach this server through the openai backend: resolve their defaults.
   for (const entry of availableSystems().map(getSystem)) entry.registerOracles(oracles, resolveSettings(entry, "openai", given[entry.id]));
   const aliases = strictAliases(args.aliases, args.alias);
   const server = await serveSim({
-    provider: new SimLM({ world: args.world, oracles }),
+    provider: new SimLM({ world: args.world, oracles, version }),
     port: args.port,
     host: args.host,
     faultRate: args.faultRate,
@@ -79,7 +90,7 @@ export async function serveSimCommand(args: ServeSimArgs): Promise<void> {
     if (err.code === "EADDRINUSE") throw new UsageError(`--port ${args.port}: ${args.host}:${args.port} is already in use; pass another --port (0 picks a free one)`);
     throw err;
   });
-  console.log(`${SIMLM_VERSION} world ${args.world} (a surrogate, not a language model) serving at ${server.url}`);
+  console.log(`${version} world ${args.world} (a surrogate, not a language model) serving at ${server.url}`);
   if (aliases) console.log(`  strict mode: serving only ${Object.entries(aliases).map(([name, model]) => `${name} (${model})`).join(", ")}; any other model name gets 404 model_not_found`);
   console.log(`  OPENAI_BASE_URL=${server.url} npx optimas eval --system toy --backend openai --model ${aliases ? Object.keys(aliases)[0] : "sim-m"}`);
   if (args.faultRate > 0) console.log(`  injecting faults on ${(args.faultRate * 100).toFixed(1)}% of model calls`);
