@@ -15,9 +15,14 @@ export function addFeature(block: Block, hash: number, size: number): void {
 
 /** Writes a block's counts log-scaled (sign · log(1 + |count|)) and L2-normalized into `out[offset ..)`. */
 export function writeBlock(block: Block, out: Float32Array, offset: number): void {
+  writeCounts(block.entries(), out, offset);
+}
+
+/** `writeBlock` over (slot, count) entries; the norm is summed in their order, so the same order gives the same bits. */
+export function writeCounts(entries: Iterable<[number, number]>, out: Float32Array, offset: number): void {
   let norm = 0;
   const scaled: [number, number][] = [];
-  for (const [slot, count] of block) {
+  for (const [slot, count] of entries) {
     if (count === 0) continue;
     const v = Math.sign(count) * Math.log1p(Math.abs(count));
     scaled.push([slot, v]);

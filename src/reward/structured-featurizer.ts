@@ -2,7 +2,7 @@ import type { Json } from "../core/json";
 import type { Featurizer, RewardInput, StructuredFeaturizerConfig } from "./types";
 import { OVERLAP_DIM, writeOverlapFeatures } from "./overlap";
 import { charNgrams, fnv1a, mix32, valueText } from "./tokens";
-import { addFeature, writeBlock, type Block } from "./signed-hashing";
+import { writeCounts } from "./signed-hashing";
 
 export interface StructuredFeaturizerOptions {
   /**
@@ -80,8 +80,8 @@ export class StructuredNgramFeaturizer implements Featurizer {
     context.addContext("desc", structuredTokens(input.description));
     const inputFields = Object.entries(input.inputs).map(([name, value]) => ({ name, tokens: structuredTokens(fieldText(value)) }));
     for (const f of inputFields) context.addContext(`in/${f.name}`, f.tokens);
-    const inputWords = new Set(inputFields.flatMap((f) => f.tokens.filter(isContentWord)));
     const inputWordsByField = inputFields.map((f) => ({ name: f.name, words: new Set(f.tokens.filter(isContentWord)) }));
+    const inputWords = new Set(inputWordsByField.flatMap((f) => [...f.words]));
 
     for (const [name, value] of Object.entries(input.outputs)) {
       const lines = fieldText(value).split("\n").map(structuredTokens);
@@ -119,13 +119,27 @@ function distinct(tokens: readonly string[]): string[] {
   return [...new Set(tokens)];
 }
 
-const LINE_BREAK = "\n";
 const COPIED = "<in>";
 const LONG_NUMBER = "<num>";
+const COPIED_HASH = fnv1a(COPIED);
+/** Stands between lines in whole-field n-grams, so n-grams across a line break are their own. */
+const LINE_BREAK_HASH = fnv1a("\n");
+const WORDLIKE = /^[\p{L}\p{N}_]/u;
 
 /** Token hashes of a sequence. */
 function hashes(tokens: readonly string[]): Uint32Array {
   return Uint32Array.from(tokens, (t) => fnv1a(t));
+}
+
+function joinLines(lines: readonly Uint32Array[]): Uint32Array {
+  const out = new Uint32Array(lines.reduce((n, line) => n + line.length, 0) + Math.max(0, lines.length - 1));
+  let at = 0;
+  lines.forEach((line, i) => {
+    if (i > 0) out[at++] = LINE_BREAK_HASH;
+    out.set(line, at);
+    at += line.length;
+  });
+  return out;
 }
 
 /** Order-sensitive combination of two 32-bit hashes. */
@@ -133,35 +147,42 @@ function combine(a: number, b: number): number {
   return mix32((Math.imul(a, 0x9e3779b1) ^ b) >>> 0);
 }
 
-/** One hashed block being filled: the feature families of this featurizer over `addFeature`. */
+/**
+ * One hashed block being filled with this featurizer's feature families. Counts live in a typed
+ * array with the slots listed in first-touch order (a Map's order, without its cost per feature).
+ */
 class BlockWriter {
-  private readonly counts: Block = new Map();
+  private readonly counts: Int32Array;
+  private readonly isTouched: Uint8Array;
+  private readonly touched: number[] = [];
 
-  constructor(private readonly size: number) {}
+  constructor(private readonly size: number) {
+    this.counts = new Int32Array(size);
+    this.isTouched = new Uint8Array(size);
+  }
 
   addContext(namespace: string, tokens: readonly string[]): void {
     this.addNgrams(fnv1a(`ctx\u0000${namespace}`), hashes(tokens), 2);
   }
 
   addOutputField(namespace: string, lines: readonly string[][], inputWords: ReadonlySet<string>): void {
-    const whole = lines.flatMap((line, i) => (i === 0 ? line : [LINE_BREAK, ...line]));
-    this.addNgrams(fnv1a(`grams\u0000${namespace}`), hashes(whole), MAX_N);
-    const abstracted = lines.map((line) => line.map((t) => abstractToken(t, inputWords)));
-    this.addNgrams(fnv1a(`abs\u0000${namespace}`), hashes(abstracted.flatMap((line, i) => (i === 0 ? line : [LINE_BREAK, ...line]))), MAX_N);
+    const lineHashes = lines.map(hashes);
+    const absHashes = lines.map((line) => hashes(line.map((t) => abstractToken(t, inputWords))));
+    this.addNgrams(fnv1a(`grams\u0000${namespace}`), joinLines(lineHashes), MAX_N);
+    this.addNgrams(fnv1a(`abs\u0000${namespace}`), joinLines(absHashes), MAX_N);
     const pairNs = fnv1a(`pairs\u0000${namespace}`);
     const copiedNs = fnv1a(`copied\u0000${namespace}`);
     lines.forEach((line, i) => {
-      this.addNgrams(fnv1a(`line\u0000${namespace}\u0000${Math.min(i, MAX_LINE)}`), hashes(line), MAX_N);
-      const abs = hashes(abstracted[i]!);
+      this.addNgrams(fnv1a(`line\u0000${namespace}\u0000${Math.min(i, MAX_LINE)}`), lineHashes[i]!, MAX_N);
+      const abs = absHashes[i]!;
       for (let a = 0; a < abs.length; a++) {
         for (let b = a + 2; b < Math.min(abs.length, a + PAIR_WINDOW + 1); b++) this.add(combine(combine(pairNs, abs[a]!), abs[b]!));
       }
-      const copied = Math.min(3, abstracted[i]!.filter((t) => t === COPIED).length);
-      const lineCopiedNs = combine(copiedNs, copied);
+      const lineCopiedNs = combine(copiedNs, Math.min(3, abs.filter((h) => h === COPIED_HASH).length));
       for (const h of abs) this.add(combine(lineCopiedNs, h));
     });
     const charNs = fnv1a(`chars\u0000${namespace}`);
-    for (const t of whole) if (/^[\p{L}\p{N}_]/u.test(t)) for (const g of charNgrams(t, 3)) this.add(combine(charNs, fnv1a(g)));
+    for (const line of lines) for (const t of line) if (WORDLIKE.test(t)) for (const g of charNgrams(t, 3)) this.add(combine(charNs, fnv1a(g)));
   }
 
   addCooccurrence(namespace: string, inputWords: ReadonlySet<string>, outputWords: readonly string[]): void {
@@ -187,12 +208,18 @@ class BlockWriter {
     }
   }
 
+  /** `hash` comes from `combine`, already mixed. Low bits pick the slot, the top bit the sign (as in signed-hashing.ts). */
   private add(hash: number): void {
-    addFeature(this.counts, hash, this.size);
+    const slot = hash & (this.size - 1);
+    if (this.isTouched[slot] === 0) {
+      this.isTouched[slot] = 1;
+      this.touched.push(slot);
+    }
+    this.counts[slot] += hash >>> 31 ? -1 : 1;
   }
 
   write(out: Float32Array, offset: number): void {
-    writeBlock(this.counts, out, offset);
+    writeCounts(this.touched.map((slot): [number, number] => [slot, this.counts[slot]!]), out, offset);
   }
 }
 
