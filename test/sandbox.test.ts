@@ -114,8 +114,11 @@ test("a sandbox server that dies mid-execution fails that execution (uncached), 
   const slow = program("import time\ntime.sleep(3)\ndef task_func(x):\n    return 2 * x\n");
   const pending = local.run(slow);
   await new Promise((resolve) => setTimeout(resolve, 800));
-  // This process's servers only: other processes on the machine may be running sandboxes too.
-  const servers = processesWith("The Python side of the BigCodeBench sandbox").filter((pid) => parentOf(pid) === process.pid);
+  // This process's busy server only (it has a runner child): other processes on the machine may be
+  // running sandboxes too, and an idle server killed here might be handed to the retry below
+  // before its exit is noticed.
+  const ours = processesWith("The Python side of the BigCodeBench sandbox").filter((pid) => parentOf(pid) === process.pid);
+  const servers = ours.filter((pid) => processesWith("").some((child) => parentOf(child) === pid));
   assert.ok(servers.length > 0, "no sandbox server process found");
   for (const pid of servers) process.kill(pid, "SIGKILL");
   await assert.rejects(pending, /the Python sandbox server ended \(SIGKILL\)/);

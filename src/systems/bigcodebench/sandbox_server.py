@@ -28,7 +28,7 @@ PRIVATE_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 # tmpfs pages are memory that RLIMIT_AS does not count: /dev/shm and /run get a few MB, and /var/tmp
 # shares /tmp's tmpfs (maxFileMb), so all the sandbox may write stays bounded.
 SHM_MB, RUN_MB = 16, 1
-# Host secrets the program must not read: root-owned sockets and state (/run), homes, password hashes.
+# Host secrets the program must not read: root-owned sockets and state (/run), root's home, password hashes.
 HIDDEN_DIRS = ("/run", "/var/run", "/root")
 HIDDEN_FILES = ("/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-")
 # Never hidden, nor any folder holding them: what the interpreter and the harness need.
@@ -252,6 +252,11 @@ def bind(source, target):
     check(libc.mount(source.encode(), target.encode(), None, MS_BIND, None), "bind %s over %s" % (source, target))
 
 
+def world_writable_dir(path):
+    os.mkdir(path)
+    os.chmod(path, 0o1777)  # past the umask
+
+
 def hideable(path):
     path = os.path.realpath(path)
     return path != "/" and os.path.isdir(path) and not any(n == path or n.startswith(path + "/") for n in NEEDED_DIRS)
@@ -264,17 +269,15 @@ def isolate_filesystem(limits, hide_dirs):
     check(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount a fresh /proc")
     mount_tmpfs("/tmp", limits["maxFileMb"], "1777")
     if os.path.isdir("/var/tmp") and not os.path.islink("/var/tmp"):
-        os.mkdir("/tmp/.var-tmp", 0o1777)
-        os.chmod("/tmp/.var-tmp", 0o1777)
+        world_writable_dir("/tmp/.var-tmp")
         bind("/tmp/.var-tmp", "/var/tmp")
     if os.path.isdir("/dev/shm"):
         mount_tmpfs("/dev/shm", SHM_MB, "1777")
     for d in HIDDEN_DIRS:
         if os.path.isdir(d) and not os.path.islink(d):
             mount_tmpfs(d, RUN_MB, "755")
-    if os.path.isdir("/run"):
-        os.mkdir("/run/lock", 0o1777)
-        os.chmod("/run/lock", 0o1777)
+            if d == "/run":
+                world_writable_dir("/run/lock")
     for d in set(os.path.realpath(d) for d in hide_dirs if d) - set(HIDDEN_DIRS):
         if hideable(d):
             mount_tmpfs(d, RUN_MB, "755", MS_RDONLY)
