@@ -8,7 +8,7 @@ import { MODEL_NAMES, modelSpec } from "./models";
 import { demoTerm, flatten, formatTerm, instructionTerm, sigmoid } from "./quality";
 import { genericReply, malformedReply, wellFormedReply } from "./reply";
 import type { Skill, SkillCall } from "./skill";
-import { genericSkill, servesGeneric } from "./skills/generic";
+import { genericSkill, genericSkillName, servesGeneric } from "./skills/generic";
 import { BUILTIN_SKILLS } from "./skills/index";
 import { META_SKILLS } from "./skills/meta";
 import { countTokens, truncateToTokens } from "./tokenize";
@@ -126,7 +126,7 @@ export class SimLM implements LMProvider {
   readonly version: SimLMVersion;
   private readonly oracles: OracleStore;
   private readonly skills = new Map<string, Skill>();
-  /** simlm@2's generic skills, by the output signature they serve. */
+  /** simlm@2's generic skills, by name (one per output signature). */
   private readonly generic = new Map<string, Skill>();
 
   constructor(options: SimLMOptions) {
@@ -192,9 +192,9 @@ export class SimLM implements LMProvider {
     const named = this.skills.get(meta.skill ?? "");
     if (named || this.version === "simlm@1" || meta.exampleId === undefined) return named;
     if (!servesGeneric(this.oracles.get(meta.exampleId))) return undefined;
-    const key = parsed.outputNames.join(",");
-    let skill = this.generic.get(key);
-    if (!skill) this.generic.set(key, (skill = genericSkill(parsed)));
+    const name = genericSkillName(parsed);
+    let skill = this.generic.get(name);
+    if (!skill) this.generic.set(name, (skill = genericSkill(parsed)));
     return skill;
   }
 

@@ -133,12 +133,17 @@ function distractors(a: GenericAnalysis): string[] {
   return a.sentences.filter((s) => !a.carried.includes(s));
 }
 
+/** The generic skill's name for a request: its output fields, and whether they are JSON (the world draws one skill per name). */
+export function genericSkillName(request: ParsedRequest): string {
+  return `generic.${request.outputNames.join("-") || "reply"}${request.jsonOutputs.length > 0 ? ".json" : ""}`;
+}
+
 /** The generic skill for a request's output signature. */
 export function genericSkill(request: ParsedRequest): Skill<GenericAnalysis> {
   const json = new Set(request.jsonOutputs);
   const traits: TaskTrait[] = json.size > 0 ? ["json", "context"] : ["short-answer", "extract", "context"];
   return defineSkill<GenericAnalysis>({
-    name: `generic.${request.outputNames.join("-") || "reply"}`,
+    name: genericSkillName(request),
     domain: "general",
     failureModes: ["other-span", "verbose", "no-answer"],
     formatConcepts: json.size > 0 ? ["json-only", "follow-format"] : ["follow-format", "no-preamble"],
