@@ -159,7 +159,7 @@ test("preference collection leaves failed rollouts out of a candidate's score an
   });
   const system = new CompoundSystem({ name: "c", components: [draw, finish], metric: (p) => Number(p.y) / 2 });
   const budget = new Budget();
-  const collection = await collectPreferences(system, "draw", examples.slice(0, 30), new RunContext({ lm: fakeLM(() => ""), seed: 0, budget }), {
+  const collection = await collectPreferences(system, "draw", examples.slice(0, 10), new RunContext({ lm: fakeLM(() => ""), seed: 0, budget }), {
     numSamples: 1,
     numRollouts: 2,
     minGap: 0,
@@ -174,7 +174,8 @@ test("preference collection leaves failed rollouts out of a candidate's score an
   assert.equal(k2.score, 1, "the rollout that ran decides the score; the failed one is not a 0 (which would give 0.5)");
   assert.equal(k2.failures, 1);
   for (const e of collection.examples) for (const c of e.candidates) assert.equal(c.score, Number(c.outputs.v) / 2);
-  // 30 base runs and 2 rollouts of 2 candidates per example.
-  assert.deepEqual(collection.failureCounts.toJSON(), { runs: 150, failed: { "retries-exhausted": 1 }, parseFailures: 0, reruns: RUN_RERUNS });
-  assert.equal(budget.spent.systemRuns, 150);
+  // 10 base runs and 2 rollouts of 2 candidates per example: one failure in 50 runs is under the share
+  // (the early check counts against the runs the collection will make, not the few made so far).
+  assert.deepEqual(collection.failureCounts.toJSON(), { runs: 50, failed: { "retries-exhausted": 1 }, parseFailures: 0, reruns: RUN_RERUNS });
+  assert.equal(budget.spent.systemRuns, 50);
 });

@@ -107,7 +107,9 @@ export async function collectPreferences(
   const component = system.component(componentName);
   const isLast = index === system.components.length - 1;
   const collectCtx = ctx.withStage("collect");
-  const stage = new StageFailures("collect", ctx.lm.providerId, examples.length);
+  // At most: a base run per example, and rollouts of its draws and its original output.
+  const plannedRuns = examples.length * (1 + (isLast ? 0 : (options.numSamples + 1) * options.numRollouts));
+  const stage = new StageFailures("collect", ctx.lm.providerId, plannedRuns);
   const counts = stage.counts;
 
   const rollout = async (example: Example, context: Fields): Promise<{ score: number; failures: number } | undefined> => {
