@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import Papa from "papaparse";
 import { main } from "../src/cli/main";
 import { EXIT, UsageError } from "../src/core/failure";
 import { Budget, BudgetExceededError } from "../src/lm/budget";
@@ -106,6 +107,20 @@ test("--max-llm-calls binds every call, test evaluation included: the endpoint g
   assert.deepEqual(comparableResult(path.join(dir, "capped")), free);
   const config = JSON.parse(fs.readFileSync(path.join(dir, "capped", "config.json"), "utf8")) as { caps: unknown };
   assert.deepEqual(config.caps, { llmCalls: total }, "config.json records the caps the run continued under");
+
+  // The same cap from a suite file: the cell stops there (exit 4, row "stopped" with the cap's line); a higher --max-llm-calls continues it.
+  const suiteFile = path.join(dir, "capped-suite.json");
+  fs.writeFileSync(suiteFile, JSON.stringify({ name: "capped", systems: ["toy"], methods: ["unoptimized"], seeds: [0], worlds: [0], preset: "quick", caps: { llmCalls: cap } }));
+  const suiteArgs = ["reproduce", "--suite", suiteFile, "--out", path.join(dir, "suite"), "--workers", "1", "--no-png"];
+  const stopped = await cli(...suiteArgs);
+  assert.equal(stopped.code, EXIT.budget);
+  assert.match(stopped.errorLine!, new RegExp(`1 run\\(s\\) stopped at their spend cap \\(--max-llm-calls ${cap}\\); rerun the same command with a higher cap`));
+  const row = () => Papa.parse<Record<string, string>>(fs.readFileSync(path.join(dir, "suite", "results.csv"), "utf8").trim(), { header: true }).data[0]!;
+  assert.equal(row().status, "stopped");
+  assert.match(row().note!, new RegExp(`stopped at its cap --max-llm-calls ${cap} \\(${cap} LLM calls spent`));
+  assert.equal((await cli(...suiteArgs, "--max-llm-calls", String(total))).code, EXIT.ok);
+  assert.equal(Number(row().test_mean), free.test_after);
+  assert.equal(Number(row().llm_calls) + Number(row().test_llm_calls), total);
 });
 
 test("an Optimas run capped before its first checkpoint, and one capped mid-loop, each resume after the cap is raised and end as the uncapped run", async (t) => {

@@ -2,7 +2,10 @@ import * as path from "node:path";
 import { FatalRunError, InterruptedError } from "../core/failure";
 import { cellLabel } from "../repro/plan";
 import { loadSuiteConfig, resolveSuite } from "../repro/suite-config";
-import { runSuite, type SuiteEvent } from "../repro/suite";
+import { runSuite, type SuiteEvent, type SuiteOutcome } from "../repro/suite";
+import { RunDir } from "../core/run-dir";
+import { BudgetStopError, type BudgetResource } from "../lm/budget";
+import { STOPPED_FILE } from "../repro/optimize-job";
 import { capsFromOptions, type CapOptions } from "./args";
 import { pickLMSettings, type LMSettings } from "../repro/lm-settings";
 import { Progress, printJsonLast } from "./output";
@@ -35,6 +38,16 @@ function eventPrinter(progress: Progress, outDir: string, workers: number): (e: 
     progress.log(`[${e.done}/${e.toRun}] ${cellLabel(e.cell)}: ${what}`);
     progress.update(e.done, e.toRun);
   };
+}
+
+/** The caps that stopped runs of this suite (their run directories' stop records say so). */
+function capStops(outcome: SuiteOutcome): { resource: BudgetResource; cap: number }[] {
+  return outcome.rows.flatMap((row) => {
+    const dir = new RunDir(path.join(outcome.outDir, row.run_dir));
+    if (row.status !== "stopped" || !dir.exists(STOPPED_FILE)) return [];
+    const stop = dir.read<{ cap?: { resource: BudgetResource; value: number } }>(STOPPED_FILE, "stop record");
+    return stop.cap ? [{ resource: stop.cap.resource, cap: stop.cap.value }] : [];
+  });
 }
 
 export async function reproduceCommand(args: ReproduceArgs): Promise<void> {
@@ -78,5 +91,8 @@ export async function reproduceCommand(args: ReproduceArgs): Promise<void> {
     });
   }
   if (outcome.interrupted) throw new InterruptedError(`interrupted: ${outcome.rows.filter((r) => r.status === "pending").length} runs pending; rerun the same command to resume them`);
+  // Runs that stopped at a spend cap, and nothing else: a budget stop, continued by the same command with a higher cap.
+  const capped = capStops(outcome);
+  if (outcome.failed > 0 && capped.length === outcome.failed) throw BudgetStopError.suiteStopped(capped, outcome.summaryMd);
   if (outcome.failed > 0) throw new FatalRunError(outcome.summaryMd, `${outcome.failed} run(s) failed (listed under "Failed runs", status "failed" in results.csv)`, "fix the cause and rerun the same command to retry them");
 }

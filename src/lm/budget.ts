@@ -61,19 +61,37 @@ export function formatCaps(caps: BudgetCaps): string {
 const RESOURCE_WORDS: Record<BudgetResource, string> = { systemRuns: "system runs", llmCalls: "LLM calls", tokens: "tokens", costUsd: "USD" };
 
 /**
- * A run stopped because one of its spend caps was reached: its run directory continues with
- * `optimas resume <dir> --max-… <higher>` (the CLI exits with EXIT.budget).
+ * Work stopped because a spend cap was reached: one run (`runStopped`), or the runs of a suite
+ * (`suiteStopped`). The line names the cap and how to continue; the CLI exits with EXIT.budget.
  */
 export class BudgetStopError extends BudgetExceededError {
-  constructor(refusal: BudgetExceededError, spent: { optimize: BudgetSpent; test: BudgetSpent }, runDir: string) {
-    super(refusal.resource, refusal.cap, refusal.scope);
+  constructor(resource: BudgetResource, cap: number, line: string) {
+    super(resource, cap, "run");
     this.name = "BudgetStopError";
+    this.message = line;
+  }
+
+  /** A run's directory continues with `optimas resume <dir> --max-… <higher>`. */
+  static runStopped(refusal: BudgetExceededError, spent: { optimize: BudgetSpent; test: BudgetSpent }, runDir: string): BudgetStopError {
     const r = refusal.resource;
     const amount = (s: BudgetSpent) => (r === "costUsd" ? s[r].toFixed(4) : String(s[r]));
     const total = { ...spent.optimize, [r]: spent.optimize[r] + spent.test[r] };
-    this.message =
+    return new BudgetStopError(
+      r,
+      refusal.cap,
       `${runDir}: stopped at its cap ${CAP_FLAGS[r]} ${refusal.cap} (${amount(total)} ${RESOURCE_WORDS[r]} spent: ${amount(spent.optimize)} optimizing, ${amount(spent.test)} testing); ` +
-      `raise it and continue with \`optimas resume ${runDir} ${CAP_FLAGS[r]} <higher>\``;
+        `raise it and continue with \`optimas resume ${runDir} ${CAP_FLAGS[r]} <higher>\``,
+    );
+  }
+
+  /** Runs of a suite stopped at the suite's caps: the same command with higher caps continues them. */
+  static suiteStopped(stops: readonly { resource: BudgetResource; cap: number }[], where: string): BudgetStopError {
+    const caps = [...new Set(stops.map((s) => `${CAP_FLAGS[s.resource]} ${s.cap}`))].join(", ");
+    return new BudgetStopError(
+      stops[0]!.resource,
+      stops[0]!.cap,
+      `${where}: ${stops.length} run(s) stopped at their spend cap (${caps}); rerun the same command with a higher cap to continue them`,
+    );
   }
 }
 

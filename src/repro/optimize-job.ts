@@ -108,7 +108,10 @@ export interface RunFailures {
   test: FailureCountsJson;
 }
 
-/** Written when a fatal error stopped the run (`{ status: "stopped", error }`); `optimas resume` continues it once the cause is fixed. */
+/**
+ * Written when a fatal error or a spend cap stopped the run (`{ status: "stopped", error, cap? }`);
+ * `optimas resume` continues it once the cause is fixed or the cap raised.
+ */
 export const STOPPED_FILE = "stopped.json";
 
 /** Equal budgets for every method (protocol: the same cap of global system runs and LLM calls). */
@@ -144,9 +147,11 @@ export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, log
   try {
     return await optimizeJob(spec, runRoot, log);
   } catch (err) {
-    if (err instanceof FatalRunError) {
+    if (err instanceof FatalRunError || err instanceof BudgetStopError) {
       fs.mkdirSync(runRoot, { recursive: true });
-      runDir.write(STOPPED_FILE, { status: "stopped", error: err.message });
+      // A cap's stop also names the cap, so a suite can tell its budget stops from its failures.
+      const cap = err instanceof BudgetStopError ? { cap: { resource: err.resource, value: err.cap } } : {};
+      runDir.write(STOPPED_FILE, { status: "stopped", error: err.message, ...cap });
     }
     throw err;
   }
@@ -189,7 +194,7 @@ async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, log: (line: s
 
   // A refusal by the run's caps stops the run resumably; one by the method's own budget is the method's business.
   const stopAtCap = (err: unknown): never => {
-    if (err instanceof BudgetExceededError && runBudget.refusal) throw new BudgetStopError(runBudget.refusal, spentNow(), path.resolve(runRoot));
+    if (err instanceof BudgetExceededError && runBudget.refusal) throw BudgetStopError.runStopped(runBudget.refusal, spentNow(), path.resolve(runRoot));
     throw err;
   };
   // Test scores (core/test-score.ts) charge the test account, at the same sample indices before and after.
