@@ -14,6 +14,8 @@ import { CompoundSystem, type Example } from "../src/core/system";
 import { Budget, BudgetExceededError } from "../src/lm/budget";
 import type { ChatMeta, ChatRequest, ChatResponse, LM } from "../src/lm/types";
 import { collectPreferences } from "../src/optimas/collect";
+import { GlobalScorer } from "../src/baselines/scorer";
+import { FailureCounts } from "../src/core/failure";
 
 /** An error as the LM client throws when its retries ran out. */
 class ExhaustedError extends Error {
@@ -178,4 +180,18 @@ test("preference collection leaves failed rollouts out of a candidate's score an
   // (the early check counts against the runs the collection will make, not the few made so far).
   assert.deepEqual(collection.failureCounts.toJSON(), { runs: 50, failed: { "retries-exhausted": 1 }, parseFailures: 0, reruns: RUN_RERUNS });
   assert.equal(budget.spent.systemRuns, 50);
+});
+
+test("a baseline's minibatches are one stage: a failure in a small batch counts against every run so far", async () => {
+  // Example 39 always runs out of retries; it comes in the last minibatch of 4, after 36 clean runs.
+  const { system } = flakySystem((i) => (i === 39 ? new ExhaustedError("retries ran out") : undefined));
+  const counts = new FailureCounts();
+  const scorer = new GlobalScorer(system, context(), { sampleIndex: 0, stage: "optimize", concurrency: 4 }, counts);
+  for (let b = 0; b < 10; b++) await scorer.evaluate(examples.slice(4 * b, 4 * b + 4));
+  assert.deepEqual(counts.toJSON(), { runs: 40, failed: { "retries-exhausted": 1 }, parseFailures: 0, reruns: RUN_RERUNS });
+  const last = await scorer.evaluate(examples.slice(36, 40));
+  assert.deepEqual(last.perExample, [1, 0.5, 1, null], "remembered, not run again, and still left out");
+  // A second failing example early on is two of few runs: fatal.
+  const early = new GlobalScorer(flakySystem((i) => (i < 2 ? new ExhaustedError("retries ran out") : undefined)).system, context(), { sampleIndex: 0, stage: "optimize", concurrency: 4 }, new FailureCounts());
+  await assert.rejects(early.evaluate(examples.slice(0, 4)), FatalRunError);
 });

@@ -45,7 +45,7 @@ export async function policyRows(
   failures: FailureCounts,
 ): Promise<PolicyRow[]> {
   const index = system.indexOf(component);
-  const stage = new StageFailures("collect", ctx.lm.providerId, examples.length);
+  const stage = new StageFailures("collect", ctx.lm.providerId, examples.length, failures);
   const rows = await mapLimit(examples, concurrency, async (example): Promise<PolicyRow | undefined> => {
     stage.counts.recordRun();
     try {
@@ -59,7 +59,7 @@ export async function policyRows(
       return undefined; // a run that fails upstream gives the policy no input to learn on
     }
   });
-  failures.merge(stage.finish().toJSON());
+  stage.finish();
   return rows.filter((r): r is PolicyRow => r !== undefined);
 }
 
@@ -78,7 +78,7 @@ export async function sampleAndScore(
   const index = system.indexOf(component);
   const drawn = rows.map((row) => Array.from({ length: options.samples }, () => ({ row, ...policy.sample(row.inputs, options.rng) })));
   const isLast = index === system.components.length - 1;
-  const stage = new StageFailures("collect", options.ctx.lm.providerId, isLast ? 0 : rows.length * options.samples);
+  const stage = new StageFailures("collect", options.ctx.lm.providerId, isLast ? 0 : rows.length * options.samples, options.failures);
   const scored = await mapLimit(drawn, options.concurrency, async (samples) => {
     const rewards = await Promise.all(
       samples.map(({ row, outputs }, k) => rolloutReward(system, index, row, outputs, options.ctx.withExample(row.example.id).withSample(options.ctx.sampleIndex + k), stage)),
@@ -88,7 +88,7 @@ export async function sampleAndScore(
       return reward === undefined ? [] : [{ inputs: row.inputs, action, reward }];
     });
   });
-  options.failures.merge(stage.finish().toJSON());
+  stage.finish();
   return scored.filter((samples) => samples.length > 0);
 }
 

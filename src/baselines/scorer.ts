@@ -32,7 +32,7 @@ export class GlobalScorer {
     private readonly system: CompoundSystem,
     private readonly ctx: RunContext,
     private readonly options: { sampleIndex: number; stage: string; concurrency: number; repeats?: number },
-    /** Where the scorer's runs and failures are counted (each call is a stage of its own for the fatal checks). */
+    /** Where the scorer's runs and failures are counted: its calls are parts of one stage for the fatal checks. */
     readonly failures: FailureCounts,
   ) {}
 
@@ -50,7 +50,7 @@ export class GlobalScorer {
       this.memo.set(key, score);
       return score;
     });
-    this.failures.merge(stage.finish().toJSON());
+    stage.finish();
     const passes = Array.from({ length: repeats }, (_, r) => flat.slice(r * examples.length, (r + 1) * examples.length));
     const { perExample, mean } = summarizePasses(passes);
     return { perExample, mean };
@@ -66,12 +66,12 @@ export class GlobalScorer {
       this.memo.set(`${state}\u0000${example.id}\u00000`, scored?.score ?? null);
       return scored;
     });
-    this.failures.merge(stage.finish().toJSON());
+    stage.finish();
     return runs.filter((r): r is ScoredRun => r !== undefined);
   }
 
   private stage(plannedRuns: number): StageFailures {
-    return new StageFailures(this.options.stage, this.ctx.lm.providerId, plannedRuns);
+    return new StageFailures(this.options.stage, this.ctx.lm.providerId, plannedRuns, this.failures);
   }
 
   private context(overrides: Overrides): RunContext {

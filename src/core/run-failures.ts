@@ -35,19 +35,23 @@ export async function rerunTransient<T>(attempt: () => Promise<T>, onRerun: () =
 }
 
 export class StageFailures {
-  readonly counts = new FailureCounts();
   private firstError: string | undefined;
+  private readonly plannedRuns: number;
 
   /**
    * @param stage what the runs are for ("validate", "test", "collect", …), named in fatal lines
    * @param endpoint the model endpoint the runs call (named when retries run out too often)
-   * @param plannedRuns runs the stage will make, when known: a stage stops as soon as its transient failures exceed the share of them
+   * @param plannedRuns runs this part of the stage will make, when known: it stops as soon as its transient failures exceed the share of them
+   * @param counts where the runs are counted; a stage made of several parts (a baseline's minibatches) passes its running counts, so the share is over all of them
    */
   constructor(
     readonly stage: string,
     readonly endpoint: string,
-    private readonly plannedRuns = 0,
-  ) {}
+    plannedRuns = 0,
+    readonly counts = new FailureCounts(),
+  ) {
+    this.plannedRuns = counts.runs + plannedRuns;
+  }
 
   /** Counts a finished run whose trace holds a reply the parser could not read (a legitimate 0). */
   recordParse(trace: readonly { parseFailed?: boolean }[]): void {
@@ -68,7 +72,7 @@ export class StageFailures {
     if (this.counts.runs > 0 && this.counts.failedTotal >= this.counts.runs) {
       throw new FatalRunError(
         `stage "${this.stage}"`,
-        `every one of its ${this.counts.runs} system runs failed (${this.counts.describe()}; first: ${this.firstError})`,
+        `every one of its ${this.counts.runs} system runs failed (${this.counts.describe()}${this.firstError ? `; first: ${this.firstError}` : ""})`,
         "fix the cause above, then run `optimas resume <run-dir>`",
       );
     }
@@ -82,7 +86,7 @@ export class StageFailures {
     if (transient > 0 && transient > MAX_EXHAUSTED_SHARE * runs) {
       throw new FatalRunError(
         this.endpoint,
-        `retries ran out on ${transient} of ${runs} system runs of stage "${this.stage}", more than ${100 * MAX_EXHAUSTED_SHARE}% (first: ${this.firstError})`,
+        `retries ran out on ${transient} of ${runs} system runs of stage "${this.stage}", more than ${100 * MAX_EXHAUSTED_SHARE}%${this.firstError ? ` (first: ${this.firstError})` : ""}`,
         "check that the endpoint is up and not overloaded (or raise --retries / --timeout), then run `optimas resume <run-dir>`",
       );
     }
