@@ -35,6 +35,9 @@ function report(summary: OptimizeSummary, json: boolean): void {
   console.log(`iterations ${summary.iterations} (accepted ${summary.accepted}, ${summary.status}); system runs ${summary.system_runs}; LLM calls ${summary.llm_calls}; LRF held-out pair accuracy ${summary.lrf_pair_accuracy?.toFixed(3) ?? "n/a"}`);
   const retried = describeRetryCounts(summary.lm.retryCounts);
   if (retried) console.log(`endpoint: ${retried}`);
+  if (summary.failed_runs > 0 || summary.parse_failures > 0) {
+    console.log(`failed runs ${summary.failed_runs} (left out of the scores; by stage and cause in result.json); unparsed replies ${summary.parse_failures} (scored 0)`);
+  }
   console.log(`run directory: ${summary.run_dir}`);
   if (json) printJsonLast(summary);
 }
