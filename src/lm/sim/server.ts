@@ -118,15 +118,19 @@ function parseJsonObject(text: string): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-function header(req: http.IncomingMessage, name: string): string | undefined {
-  const raw = req.headers[name];
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  if (value === undefined) return undefined;
+/** A URI-encoded value decoded; one that does not decode was sent unencoded (a hand-written client) and stays as sent. */
+function decoded(value: string): string {
   try {
     return decodeURIComponent(value);
   } catch {
-    return value; // sent unencoded by a hand-written client
+    return value;
   }
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const raw = req.headers[name];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  return value === undefined ? undefined : decoded(value);
 }
 
 function optionalNumber(body: Record<string, unknown>, field: string): number | undefined {
@@ -341,10 +345,10 @@ export async function serveSim(options: SimServerOptions): Promise<SimServer> {
   const modelList = JSON.stringify({ object: "list", data: servedNames.map(modelObject) });
 
   /** A reply cut short: half of it, then the connection drops (a streamed one) or ends (a sized one). */
-  function sendTruncated(req: http.IncomingMessage, res: http.ServerResponse, status: number, reply: string, contentType: string): void {
+  function sendTruncated(req: http.IncomingMessage, res: http.ServerResponse, reply: string, contentType: string): void {
     const half = reply.slice(0, Math.floor(reply.length / 2));
-    if (contentType === "application/json") return send(res, status, half);
-    res.writeHead(status, { "content-type": contentType, "cache-control": "no-cache" });
+    if (contentType === "application/json") return send(res, 200, half);
+    res.writeHead(200, { "content-type": contentType, "cache-control": "no-cache" });
     res.write(half, () => req.socket.destroy());
   }
 
@@ -354,7 +358,7 @@ export async function serveSim(options: SimServerOptions): Promise<SimServer> {
     if (route === "GET /v1/models") return send(res, 200, modelList);
     if (req.method === "GET" && path.startsWith("/v1/models/")) {
       // Model names may hold slashes (org/model), so the rest of the path is the name.
-      const id = decodeURIComponent(path.slice("/v1/models/".length));
+      const id = decoded(path.slice("/v1/models/".length));
       resolveModel(id, "chat");
       return send(res, 200, JSON.stringify(modelObject(id)));
     }
@@ -362,7 +366,7 @@ export async function serveSim(options: SimServerOptions): Promise<SimServer> {
       throw new RequestError(404, `no route ${route}; serve-sim serves POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models and GET /v1/models/{model}`, "not_found");
     }
     const text = await readBody(req);
-    // Every stream draws once per model call, so each kind's sequence is fixed by the seed alone.
+    // Each kind draws from its own stream on every model call: its sequence depends on the seed and its own rate only.
     const hang = drawDelay("hang", hangRate);
     const slow = drawDelay("slow", slowRate);
     const fault = drawFault();
@@ -394,7 +398,7 @@ export async function serveSim(options: SimServerOptions): Promise<SimServer> {
         reply = JSON.stringify({ id, object: "chat.completion", ...rest });
       }
     }
-    if (fault === "truncated") return sendTruncated(req, res, 200, reply, contentType);
+    if (fault === "truncated") return sendTruncated(req, res, reply, contentType);
     if (contentType === "application/json") return send(res, 200, reply);
     res.writeHead(200, { "content-type": contentType, "cache-control": "no-cache" });
     res.end(reply);
