@@ -16,9 +16,10 @@ const parentPid = process.ppid;
 
 /**
  * The parent died or gave up on this worker: stop at once; the run directory stays resumable.
- * 'disconnect' fires only when the event loop is free, and a run computes synchronously for long
- * stretches, so every run-directory write also checks that the parent is still this process's
- * parent (an orphan is re-parented, so its ppid changes).
+ * 'disconnect' only comes when the event loop gets to I/O, and an offline run is one long chain of
+ * promises (SimLM answers without I/O) that does not get there for seconds: the worker would go on
+ * writing its run directory. So every run-directory write first checks that the parent is still
+ * this process's parent (an orphan is re-parented, so its ppid changes).
  */
 const exitIfOrphaned = () => {
   if (process.ppid !== parentPid) process.exit(0);
