@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { MetaModels, Preset } from "../core/method";
 import { RunDir } from "../core/run-dir";
-import { FailureCounts, FatalRunError, type FailureCountsJson } from "../core/failure";
+import { FailureCounts, FatalRunError, UsageError, type FailureCountsJson } from "../core/failure";
 import { stableStringify } from "../core/json";
 import { measureTestScore, TEST_PASSES, TEST_SAMPLE_INDEX, type TestScore } from "../core/test-score";
 import { Budget, BudgetExceededError, BudgetStopError, type BudgetCaps, type BudgetSpent } from "../lm/budget";
@@ -183,14 +183,14 @@ async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, log: (line: s
     // Run directories written before settings, meta-models and the one test-score definition ran on the defaults.
     const { testRepeats: _testRepeats, ...was } = runIdentity(previous.spec, previous.spec.settings ?? rt.settings, { metaModel: previous.spec.metaModel ?? models.metaModel, judgeModel: previous.spec.judgeModel ?? models.judgeModel });
     if (stableStringify(was) !== stableStringify(recorded)) {
-      throw new Error(`${runDir.file("config.json")}: this run directory holds another run (${previous.spec.system}/${previous.spec.method}); use a new --out`);
+      throw new UsageError(`${runDir.file("config.json")}: this run directory holds another run (${previous.spec.system}/${previous.spec.method}); use a new --out`);
     }
     runDir.write("config.json", { ...previous, caps, lm: rt.lm });
   } else {
     runDir.write("config.json", { spec: recorded, caps, lm: rt.lm, budget, backend: rt.backendLabel, source: method.source, ...(isolation && { isolation }) });
   }
   const notApplicable = method.notApplicable(rt.system);
-  if (notApplicable) throw new Error(`method "${spec.method}" does not apply to system "${spec.system}": ${notApplicable}`);
+  if (notApplicable) throw new UsageError(`method "${spec.method}" does not apply to system "${spec.system}": ${notApplicable}`);
 
   // A refusal by the run's caps stops the run resumably; one by the method's own budget is the method's business.
   const stopAtCap = (err: unknown): never => {
