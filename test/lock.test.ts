@@ -63,6 +63,17 @@ test("two writers on one run directory: optimize and resume stop at once naming 
   assert.ok(!existsSync(path.join(dir, LOCK_FILE)), "released on SIGTERM");
 });
 
+test("a command that handles SIGINT itself stops in its own way, and its lock still goes", async () => {
+  const dir = tempDir();
+  const holder = await startHolder(dir, "optimas reproduce", "graceful");
+  let out = "";
+  holder.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  holder.kill("SIGINT");
+  assert.deepEqual(await exited(holder), { code: 7, signal: null }, "the command's handler ended it, not the lock's");
+  assert.match(out, /stopping/);
+  assert.equal(lockHolder(dir), undefined, "released on exit");
+});
+
 test("a holder that crashes releases its lock; one killed outright leaves a stale lock that the next writer recovers with a note", async () => {
   const crashed = tempDir();
   const thrower = await startHolder(crashed, "crashes", "throw");

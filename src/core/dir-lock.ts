@@ -209,7 +209,8 @@ function onSignal(signal: NodeJS.Signals): void {
 
 function installReleaseHooks(): void {
   process.on("exit", releaseAll);
-  for (const s of SIGNALS) process.on(s, onSignal);
+  // First in line, so a command's `once` handler still counts when onSignal looks (it is removed as it runs).
+  for (const s of SIGNALS) process.prependListener(s, onSignal);
 }
 
 function removeReleaseHooks(): void {
