@@ -1,14 +1,15 @@
 /**
  * How well the Local Reward Function agrees with the global metric on pairs it never saw:
- * `npm run -s bench:lrf-alignment [-- --systems amazon,stark --worlds 0,1,2 --train 20 --fresh 20]`.
+ * `npm run -s bench:lrf-alignment [-- --systems amazon,stark --worlds 0,1,2 --train 20 --fresh 20 --seeds 3]`.
  *
  * Per system and SimLM world, preference pairs are collected for every optimizable component with
  * the loop's own code (`collectPreferences`, paper-preset collection settings): round 0 on the
  * first `--train` training examples trains the LRF exactly as the loop's initialization does
  * (all components' pairs, `lrfEpochs` epochs, its learning rate and margin mode); round 1 on the
  * next `--fresh` examples (other examples, other sample indices) is the fresh set whose pair
- * accuracy is reported, per component, with its pair count. Every featurizer is trained and
- * measured on the same pairs. Featurize throughput (rows/s over every collected row, the fastest
+ * accuracy is reported, per component, with its pair count, averaged over `--seeds` LRF seeds
+ * (one seed's number moves by several points). Every featurizer is trained and measured on the
+ * same pairs. Featurize throughput (rows/s over every collected row, the fastest
  * of three interleaved passes) is measured per featurizer too. Only worlds 0–2 are allowed: the
  * others are kept for untuned checks.
  *
@@ -23,7 +24,7 @@ import { createRuntime } from "../src/repro/runtime";
 import { collectPreferences, type CollectedExample, type CollectedPair, type CollectOptions } from "../src/optimas/collect";
 import { stableStringify, type Fields } from "../src/core/json";
 import { DEFAULT_CONFIG, PRESETS } from "../src/optimas/config";
-import { LocalRewardModel } from "../src/reward/lrf";
+import { LocalRewardModel, type PairAccuracy, type RewardHead } from "../src/reward/lrf";
 import { loadTf } from "../src/reward/backend";
 import { HashedNgramFeaturizer } from "../src/reward/hashed-featurizer";
 import { StructuredNgramFeaturizer } from "../src/reward/structured-featurizer";
@@ -33,6 +34,9 @@ import type { Featurizer, PreferencePair, RewardInput } from "../src/reward/type
 const PAPER_SYSTEMS = ["amazon", "pubmedqa", "hotpotqa", "bigcodebench", "stark"];
 /** Worlds the team may tune on; the rest stay untouched for untuned checks. */
 const TUNING_WORLDS = [0, 1, 2];
+
+/** The paper preset's knobs: collection and initial LRF training as the loop runs them. */
+const PAPER = { ...DEFAULT_CONFIG, ...PRESETS.paper };
 
 const FEATURIZERS: Record<string, () => Featurizer> = {
   "hashed-ngrams": () => new HashedNgramFeaturizer(),
@@ -45,6 +49,8 @@ interface Args {
   train: number;
   fresh: number;
   featurizers: string[];
+  /** LRF seeds (weight init and shuffles) whose accuracies are averaged. */
+  seeds: number;
   pairsDir?: string;
 }
 
@@ -72,7 +78,7 @@ interface ComponentResult {
 
 /** Paper-preset collection, as the loop's `collectOptions`. */
 function collectOptions(round: number): CollectOptions {
-  const c = { ...DEFAULT_CONFIG, ...PRESETS.paper };
+  const c = PAPER;
   return { numSamples: c.numSamples, numRollouts: c.numRollouts, minGap: c.minGap, pairRule: c.pairRule, groundTruthInjection: c.groundTruthInjection, sampleTemperature: c.sampleTemperature, concurrency: c.concurrency, round };
 }
 
@@ -111,7 +117,10 @@ async function collect(system: string, world: number, args: Args, log: (line: st
  * label that picks A with probability p agrees with an independent copy of itself with probability
  * a = p² + (1−p)², and the best any reward model can do against it is max(p, 1−p) =
  * (1 + √(2a − 1)) / 2 (`accuracyCeiling`; concave in a, so applied to the mean agreement it
- * overstates the mean ceiling). Near a = 0.5 the labels are noise: the component barely changes the metric.
+ * overstates the mean ceiling). Near a = 0.5 the labels are noise: the component barely changes
+ * the metric. Near 1 they repeat, though they may still depend on the example in ways its inputs
+ * and outputs do not show. Only components whose inputs do not change between rounds (no sampled
+ * component upstream) and whose outputs repeat (search values, small output spaces) get repeats.
  */
 function retestAgreement(fresh: readonly CollectedPair[], retest: readonly CollectedExample[]): { pairs: number; credit: number } {
   const scores = new Map<string, number>();
@@ -132,6 +141,8 @@ function retestAgreement(fresh: readonly CollectedPair[], retest: readonly Colle
 function candidateKey(exampleId: string, inputs: Fields, outputs: Fields): string {
   return `${exampleId}\u0000${stableStringify(inputs)}\u0000${stableStringify(outputs)}`;
 }
+
+const MIN_RETEST_PAIRS = 10;
 
 /** Best pair accuracy achievable against labels whose retest agreement is `a` (see `retestAgreement`). */
 function accuracyCeiling(a: number): number {
@@ -158,7 +169,6 @@ function zeroMarginShare(pairs: readonly PreferencePair[]): number {
 }
 
 async function measure(args: Args, log: (line: string) => void) {
-  const config = { ...DEFAULT_CONFIG, ...PRESETS.paper };
   const results: Record<string, Record<string, ComponentResult>> = {};
   const featurizeMs: Record<string, number> = Object.fromEntries(args.featurizers.map((f) => [f, 0]));
   let featurizedRows = 0;
@@ -184,18 +194,11 @@ async function measure(args: Args, log: (line: string) => void) {
       featurizedRows += rows.length;
       for (const [name, ms] of Object.entries(await featurizeTimes(args.featurizers, rows))) featurizeMs[name]! += ms;
       for (const name of args.featurizers) {
-        const featurizer = FEATURIZERS[name]!();
-        const lrf = await LocalRewardModel.create({ heads, featurizer, seed: 0 });
-        try {
-          await lrf.train(pairs.train, { epochs: config.lrfEpochs, learningRate: config.lrfLearningRate, marginMode: config.marginMode });
-          const fresh = await lrf.pairAccuracy(pairs.fresh);
-          const clear = await lrf.pairAccuracy(heads.flatMap((h) => clearPairs(pairs.fresh.filter((p) => p.component === h.name))));
-          for (const h of heads) {
-            results[key][h.name]!.accuracy[name] = fresh.perComponent[h.name]?.accuracy ?? Number.NaN;
-            results[key][h.name]!.clearAccuracy[name] = clear.perComponent[h.name]?.accuracy ?? Number.NaN;
-          }
-        } finally {
-          lrf.dispose();
+        const runs = [];
+        for (let seed = 0; seed < args.seeds; seed++) runs.push(await trainAndMeasure(FEATURIZERS[name]!(), heads, pairs, seed));
+        for (const h of heads) {
+          results[key][h.name]!.accuracy[name] = meanFinite(runs.map((r) => r.fresh.perComponent[h.name]?.accuracy ?? Number.NaN));
+          results[key][h.name]!.clearAccuracy[name] = meanFinite(runs.map((r) => r.clear.perComponent[h.name]?.accuracy ?? Number.NaN));
         }
       }
       for (const h of heads) {
@@ -206,6 +209,19 @@ async function measure(args: Args, log: (line: string) => void) {
   }
   const rowsPerS = Object.fromEntries(args.featurizers.map((f) => [f, Math.round(featurizedRows / (featurizeMs[f]! / 1000))]));
   return { results, rowsPerS, featurizedRows };
+}
+
+/** The loop's initial LRF training (all components' pairs, its epochs, learning rate and margin mode), then its fresh-pair accuracy. */
+async function trainAndMeasure(featurizer: Featurizer, heads: RewardHead[], pairs: Pairs, seed: number): Promise<{ fresh: PairAccuracy; clear: PairAccuracy }> {
+  const lrf = await LocalRewardModel.create({ heads, featurizer, seed });
+  try {
+    await lrf.train(pairs.train, { epochs: PAPER.lrfEpochs, learningRate: PAPER.lrfLearningRate, marginMode: PAPER.marginMode });
+    const fresh = await lrf.pairAccuracy(pairs.fresh);
+    const clear = await lrf.pairAccuracy(heads.flatMap((h) => clearPairs(pairs.fresh.filter((p) => p.component === h.name))));
+    return { fresh, clear };
+  } finally {
+    lrf.dispose();
+  }
 }
 
 /** Fastest of three interleaved passes per featurizer: on a shared machine the minimum is the least disturbed. */
@@ -235,12 +251,12 @@ function fmt(x: number | undefined): string {
 function table(args: Args, results: Record<string, Record<string, ComponentResult>>): string[] {
   const names = args.featurizers;
   const lines = [
-    `| system | component | train pairs | min-max zero share | fresh pairs | ${names.join(" | ")} | clear pairs | ${names.map((f) => `${f} (clear)`).join(" | ")} | retest pairs | retest agreement | ceiling |`,
+    `| system | component | train pairs | min-max zero share | fresh pairs | ${names.join(" | ")} | clear pairs | ${names.map((f) => `${f} (clear)`).join(" | ")} | retest pairs | retest agreement | accuracy ceiling |`,
     `|---|---|---|---|---|${names.map(() => "---|").join("")}---|${names.map(() => "---|").join("")}---|---|---|`,
   ];
   for (const system of args.systems) {
     const perWorld = args.worlds.map((w) => results[`${system}/w${w}`]!);
-    const means: Record<string, number[]> = Object.fromEntries([...names, "ceiling"].map((f) => [f, []]));
+    const means: Record<string, number[]> = Object.fromEntries(names.map((f) => [f, []]));
     for (const c of Object.keys(perWorld[0]!)) {
       const rs = perWorld.map((r) => r[c]!);
       const sum = (count: (r: ComponentResult) => number) => rs.reduce((s, r) => s + count(r), 0);
@@ -251,16 +267,16 @@ function table(args: Args, results: Record<string, Record<string, ComponentResul
       };
       const acc = Object.fromEntries(names.map((f) => [f, weighted((r) => r.freshPairs, (r) => r.accuracy[f])]));
       const clear = names.map((f) => fmt(weighted((r) => r.clearPairs, (r) => r.clearAccuracy[f])));
-      const agreement = weighted((r) => r.retestPairs, (r) => r.retestAccuracy);
-      const ceiling = accuracyCeiling(agreement);
+      const retestPairs = sum((r) => r.retestPairs);
+      // Fewer repeats than this say little about how noisy a component's labels are.
+      const agreement = retestPairs >= MIN_RETEST_PAIRS ? weighted((r) => r.retestPairs, (r) => r.retestAccuracy) : Number.NaN;
       for (const f of names) if (Number.isFinite(acc[f])) means[f]!.push(acc[f]!);
-      if (Number.isFinite(ceiling)) means.ceiling!.push(ceiling);
       lines.push(
         `| ${system} | ${c} | ${sum((r) => r.trainPairs)} | ${fmt(meanFinite(rs.map((r) => r.zeroMarginShare)))} | ${sum((r) => r.freshPairs)} | ${names.map((f) => fmt(acc[f])).join(" | ")} | ` +
-          `${sum((r) => r.clearPairs)} | ${clear.join(" | ")} | ${sum((r) => r.retestPairs)} | ${fmt(agreement)} | ${fmt(ceiling)} |`,
+          `${sum((r) => r.clearPairs)} | ${clear.join(" | ")} | ${retestPairs} | ${fmt(agreement)} | ${fmt(accuracyCeiling(agreement))} |`,
       );
     }
-    lines.push(`| **${system}** | mean over components | | | | ${names.map((f) => `**${fmt(meanFinite(means[f]!))}**`).join(" | ")} | |${names.map(() => " |").join("")} | | **${fmt(meanFinite(means.ceiling!))}** |`);
+    lines.push(`| **${system}** | mean over components | | | | ${names.map((f) => `**${fmt(meanFinite(means[f]!))}**`).join(" | ")} | |${names.map(() => " |").join("")} | | | |`);
   }
   return lines;
 }
@@ -278,6 +294,7 @@ function readArgs(): Args {
       train: { type: "string", default: "20" },
       fresh: { type: "string", default: "20" },
       featurizers: { type: "string", default: Object.keys(FEATURIZERS).join(",") },
+      seeds: { type: "string", default: "3" },
       "pairs-dir": { type: "string" },
     },
   });
@@ -293,7 +310,7 @@ function readArgs(): Args {
   const featurizers = list(values.featurizers);
   const unknown = featurizers.filter((f) => !(f in FEATURIZERS));
   if (unknown.length > 0) throw new Error(`--featurizers: unknown ${unknown.join(", ")}; use a comma list of ${Object.keys(FEATURIZERS).join(", ")}`);
-  return { systems: list(values.systems), worlds, train: positive("train", values.train), fresh: positive("fresh", values.fresh), featurizers, pairsDir: values["pairs-dir"] };
+  return { systems: list(values.systems), worlds, train: positive("train", values.train), fresh: positive("fresh", values.fresh), seeds: positive("seeds", values.seeds), featurizers, pairsDir: values["pairs-dir"] };
 }
 
 async function main(): Promise<void> {
@@ -302,7 +319,7 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   const start = performance.now();
   const { results, rowsPerS, featurizedRows } = await measure(args, log);
-  log(`\nfresh-pair accuracy (pair-weighted over worlds ${args.worlds.join(", ")}; ${args.train} train + ${args.fresh} fresh examples per world; ${((performance.now() - start) / 1000).toFixed(0)} s)`);
+  log(`\nfresh-pair accuracy (pair-weighted over worlds ${args.worlds.join(", ")}; ${args.train} train + ${args.fresh} fresh examples per world; LRF seeds 0–${args.seeds - 1} averaged; ${((performance.now() - start) / 1000).toFixed(0)} s)`);
   for (const line of table(args, results)) log(line);
   const [first, ...rest] = args.featurizers;
   log(`featurize throughput over ${featurizedRows} rows: ${args.featurizers.map((f) => `${f} ${rowsPerS[f]} rows/s`).join(", ")}${rest.length ? ` (ratio to ${first}: ${rest.map((f) => (rowsPerS[f]! / rowsPerS[first!]!).toFixed(2)).join(", ")})` : ""}`);
