@@ -270,5 +270,5 @@ test("STaRK: bad answer ids and bad index lines are located", () => {
   const good = ["0,Q0,[1]", "1,Q1,[2]"];
   assertDataError(() => loadStarkQA({ dataDir: fixtureRoot(starkFiles([good[0]!, "1,Q1,\"[2, x]\""], { train: "0" })) }), { file: "stark_qa.csv", line: 3, field: "answer_ids", problem: /non-empty list of node ids/ });
   assertDataError(() => loadStarkQA({ dataDir: fixtureRoot(starkFiles(good, { train: "0\nabc" })) }), { file: "train.index", line: 2, field: undefined, problem: /must hold one question id, found "abc"/ });
-  assertDataError(() => loadStarkQA({ dataDir: fixtureRoot(starkFiles(good, { val: "9" })) }), { file: "val.index", line: 1, field: undefined, problem: /question id 9, which stark_qa\/stark_qa.csv does not have/ });
+  assertDataError(() => loadStarkQA({ dataDir: fixtureRoot(starkFiles(good, { train: "0", val: "9" })) }), { file: "val.index", line: 1, field: undefined, problem: /question id 9, which stark_qa\/stark_qa.csv does not have/ });
 });

@@ -1,5 +1,7 @@
 import type { Fields } from "../core/json";
 import { parseReply, renderMessages, type Signature } from "../core/signature";
+import { FatalRunError } from "../core/failure";
+import { isTransientFailure, rerunTransient } from "../core/run-failures";
 import type { LM } from "./types";
 
 /**
@@ -80,11 +82,25 @@ export interface MetaCall {
   exampleId?: string;
 }
 
-/** Sends one meta-prompt and parses its reply ("" for a field the reply lacks). */
+/**
+ * Sends one meta-prompt and parses its reply ("" for a field the reply lacks). A transient failure
+ * is re-sent with the same sample index; one that persists stops the run resumably, since a
+ * method cannot go on without its proposal, critique or judgement (and must never guess one).
+ */
 export async function callMeta(signature: Signature, fields: Fields, call: MetaCall): Promise<Fields> {
-  const reply = await call.lm.chat(
-    { model: call.model, messages: renderMessages(signature, fields), temperature: call.temperature, sampleIndex: call.sampleIndex },
-    { skill: call.targetSkill ? `${call.skill}:${call.targetSkill}` : call.skill, component: call.skill, stage: call.stage, exampleId: call.exampleId },
-  );
-  return parseReply(signature.outputs, reply.text).outputs;
+  const send = () =>
+    call.lm.chat(
+      { model: call.model, messages: renderMessages(signature, fields), temperature: call.temperature, sampleIndex: call.sampleIndex },
+      { skill: call.targetSkill ? `${call.skill}:${call.targetSkill}` : call.skill, component: call.skill, stage: call.stage, exampleId: call.exampleId },
+    );
+  try {
+    return parseReply(signature.outputs, (await rerunTransient(send)).text).outputs;
+  } catch (err) {
+    if (!isTransientFailure(err)) throw err;
+    throw new FatalRunError(
+      call.lm.providerId,
+      `the ${call.skill} call to meta-model "${call.model}" kept failing (${err instanceof Error ? err.message : String(err)})`,
+      "check that the endpoint is up and not overloaded (or raise --retries / --timeout), then run `optimas resume <run-dir>`",
+    );
+  }
 }

@@ -1,25 +1,38 @@
 import type { ComponentOverride } from "../../core/context";
 import type { Fields } from "../../core/json";
 import { mapLimit } from "../../core/concurrency";
+import { rerunTransient, StageFailures } from "../../core/run-failures";
 import { mean } from "../../core/stats";
-import type { LocalOptimizerArgs } from "./types";
+import type { InputRow, LocalOptimizerArgs } from "./types";
 
 /**
  * Mean local reward of the component's outputs under `override` on the training rows. The final
  * component can instead be scored by the global metric (the reference's shortcut, §7.5).
+ * A call that fails transiently is re-run with the same sample index; one that still fails is
+ * counted and its row left out of the mean, never scored.
  */
 export async function scoreCandidate(args: LocalOptimizerArgs, override: ComponentOverride, label: string): Promise<number> {
   const { system, component, rows, reward, ctx, config } = args;
   const callCtx = ctx.withStage("optimize").withOverrides({ [component.name]: override });
-  const outputs: Fields[] = await mapLimit(rows, config.concurrency, async (row) => {
-    const { outputs: out } = await component.call(row.inputs, callCtx.withExample(row.example.id));
-    return out;
+  const stage = new StageFailures("local-optimize", ctx.lm.providerId, rows.length);
+  const called = await mapLimit(rows, config.concurrency, async (row): Promise<{ row: InputRow; outputs: Fields } | null> => {
+    stage.counts.recordRun();
+    try {
+      const { outputs } = await rerunTransient(() => component.call(row.inputs, callCtx.withExample(row.example.id)));
+      return { row, outputs };
+    } catch (err) {
+      stage.record(err);
+      return null;
+    }
   });
+  const counts = stage.finish();
+  if (!counts.clean) ctx.tracer.event("failure", { component: component.name, label, failures: counts.toJSON() });
+  const ok = called.filter((c): c is { row: InputRow; outputs: Fields } => c !== null);
   const isFinal = system.indexOf(component.name) === system.components.length - 1;
   if (isFinal && config.finalComponentScoring === "global-metric") {
-    return mean(await Promise.all(rows.map((row, i) => system.scoreOutputs({ ...row.inputs, ...outputs[i]! }, row.example))));
+    return mean(await Promise.all(ok.map(({ row, outputs }) => system.scoreOutputs({ ...row.inputs, ...outputs }, row.example))));
   }
-  const scores = await reward.score(component, rows.map((row, i) => ({ inputs: row.inputs, outputs: outputs[i]! })));
+  const scores = await reward.score(component, ok.map(({ row, outputs }) => ({ inputs: row.inputs, outputs })));
   ctx.tracer.event("candidate", { component: component.name, label, score: mean(scores) });
   return mean(scores);
 }
