@@ -17,7 +17,7 @@ import { LMClient } from "../src/lm/client";
 import { OpenAIProvider } from "../src/lm/openai-provider";
 import { serveSim } from "../src/lm/sim/server";
 import { SimLM } from "../src/lm/sim/simlm";
-import type { ChatMeta, ChatRequest, LM } from "../src/lm/types";
+import type { ChatMeta, ChatRequest, LM } from "../src/core/lm-types";
 import { getSystem } from "../src/systems/registry";
 
 const ROUNDS = 3;

@@ -13,8 +13,8 @@ import type { Rng } from "../src/core/random";
 import { RunDir } from "../src/core/run-dir";
 import { CompoundSystem, type Example, type StateDict } from "../src/core/system";
 import type { WeightsValue } from "../src/core/variable";
-import { Budget, type BudgetCaps } from "../src/lm/budget";
-import type { LM } from "../src/lm/types";
+import { Budget, type BudgetCaps } from "../src/core/budget";
+import type { LM } from "../src/core/lm-types";
 import { getMethod } from "../src/repro/methods";
 import { SIMLM_META_MODELS } from "../src/repro/meta-model";
 

@@ -12,9 +12,9 @@ import { VALIDATION_SAMPLE_INDEX, type MethodOutcome } from "../src/core/method"
 import { RunDir } from "../src/core/run-dir";
 import { parseReply } from "../src/core/signature";
 import { CompoundSystem, type Example, type StateDict } from "../src/core/system";
-import type { BudgetCaps } from "../src/lm/budget";
+import type { BudgetCaps } from "../src/core/budget";
 import { EDIT } from "../src/lm/meta-prompts";
-import type { ChatMeta, ChatRequest, ChatResponse, LM } from "../src/lm/types";
+import type { ChatMeta, ChatRequest, ChatResponse, LM } from "../src/core/lm-types";
 import { getMethod, METHODS } from "../src/repro/methods";
 import { createRuntime, separateContext, type Runtime } from "../src/repro/runtime";
 import { buildToySystem } from "../src/systems/toy/index";

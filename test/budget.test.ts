@@ -6,7 +6,7 @@ import * as path from "node:path";
 import Papa from "papaparse";
 import { main } from "../src/cli/main";
 import { EXIT, UsageError } from "../src/core/failure";
-import { Budget, BudgetExceededError } from "../src/lm/budget";
+import { Budget, BudgetExceededError } from "../src/core/budget";
 import { SimLM } from "../src/lm/sim/simlm";
 import type { OptimizeSummary } from "../src/repro/optimize-job";
 import { parseSuiteConfig, resolveSuite } from "../src/repro/suite-config";

@@ -8,7 +8,7 @@ import { classifyError, main } from "../src/cli/main";
 import { DirLockedError } from "../src/core/dir-lock";
 import { EXIT, FatalRunError, InterruptedError, UsageError } from "../src/core/failure";
 import { DataError } from "../src/data/errors";
-import { BudgetExceededError } from "../src/lm/budget";
+import { BudgetExceededError } from "../src/core/budget";
 
 /** Every error class ends the command with its documented exit code (README "Exit codes") and one line. */
 

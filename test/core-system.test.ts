@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { CompoundSystem, type Example } from "../src/core/system";
 import { FunctionComponent } from "../src/core/component";
 import { RunContext } from "../src/core/context";
-import { Budget, BudgetExceededError } from "../src/lm/budget";
-import type { LM } from "../src/lm/types";
+import { Budget, BudgetExceededError } from "../src/core/budget";
+import type { LM } from "../src/core/lm-types";
 
 const noLM: LM = {
   providerId: "none",

@@ -22,7 +22,7 @@ import { toyEntry } from "../src/systems/toy";
 import { buildHotpotQASystem } from "../src/systems/hotpotqa/index";
 import { ColBERTv2Retriever } from "../src/systems/hotpotqa/bm25";
 import type { OptimizeSummary } from "../src/repro/optimize-job";
-import type { LM } from "../src/lm/types";
+import type { LM } from "../src/core/lm-types";
 
 const CLI = path.resolve(__dirname, "../src/cli/main.ts");
 // Absolute, so the CLI can run in a scratch directory.

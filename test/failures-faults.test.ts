@@ -18,7 +18,7 @@ import { LMClient } from "../src/lm/client";
 import { OpenAIProvider } from "../src/lm/openai-provider";
 import { serveSim, type SimServer } from "../src/lm/sim/server";
 import { SimLM } from "../src/lm/sim/simlm";
-import type { ChatMeta, ChatRequest, LMProvider } from "../src/lm/types";
+import type { ChatMeta, ChatRequest, LMProvider } from "../src/core/lm-types";
 import { resolveConfig } from "../src/optimas/config";
 import { runOptimas, type Checkpoint } from "../src/optimas/optimize";
 import { toyEntry } from "../src/systems/toy";

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { measureTestScore } from "../src/core/test-score";
 import { RUN_RERUNS } from "../src/core/run-failures";
 import { SimLM } from "../src/lm/sim/simlm";
-import type { ChatMeta, ChatRequest } from "../src/lm/types";
+import type { ChatMeta, ChatRequest } from "../src/core/lm-types";
 import { runOptimizeJob, type OptimizeSummary } from "../src/repro/optimize-job";
 import { readResultRow } from "../src/repro/results";
 import { createRuntime } from "../src/repro/runtime";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { FatalRunError } from "../src/core/failure";
 import { CacheMissError, ResponseCache, cacheKeyOf, chatKeyMaterial } from "../src/lm/cache";
-import type { ChatRequest } from "../src/lm/types";
+import type { ChatRequest } from "../src/core/lm-types";
 
 const base: ChatRequest = {
   model: "sim-m",

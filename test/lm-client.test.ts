@@ -4,13 +4,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { LMClient, type LMClientOptions } from "../src/lm/client";
-import { Budget, BudgetExceededError } from "../src/lm/budget";
+import { Budget, BudgetExceededError } from "../src/core/budget";
 import { CacheMissError, ResponseCache, cacheKeyOf, chatKeyMaterial } from "../src/lm/cache";
 import { LMHttpError, LMRetriesExhaustedError, LMTimeoutError, LMTransportError, parseRetryAfter } from "../src/lm/errors";
 import { FatalRunError, failureCauseOf } from "../src/core/failure";
 import { RunContext } from "../src/core/context";
 import { mapLimit } from "../src/core/concurrency";
-import type { ChatRequest } from "../src/lm/types";
+import type { ChatRequest } from "../src/core/lm-types";
 import { describeLMEvent, type LMClientEvent } from "../src/lm/events";
 import { FakeProvider } from "./lm-fake-provider";
 

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { stableStringify } from "../src/core/json";
-import type { ChatMeta, ChatRequest, ChatResponse, LMProvider } from "../src/lm/types";
+import type { ChatMeta, ChatRequest, ChatResponse, LMProvider } from "../src/core/lm-types";
 
 export interface FakeProviderOptions {
   id?: string;

@@ -8,7 +8,7 @@ import { LMEndpointRefusedError, LMHttpError, LMRetriesExhaustedError, LMTranspo
 import { LMClient, type LMClientOptions } from "../src/lm/client";
 import type { LMClientEvent } from "../src/lm/events";
 import { FatalRunError, failureCauseOf } from "../src/core/failure";
-import type { ChatRequest } from "../src/lm/types";
+import type { ChatRequest } from "../src/core/lm-types";
 
 const request: ChatRequest = { model: "m", messages: [{ role: "user", content: "hi" }], temperature: 0 };
 

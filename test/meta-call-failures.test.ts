@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { FatalRunError } from "../src/core/failure";
 import { LMHttpError, LMRetriesExhaustedError } from "../src/lm/errors";
 import { callMeta, EDIT } from "../src/lm/meta-prompts";
-import type { ChatRequest, ChatResponse, LM } from "../src/lm/types";
+import type { ChatRequest, ChatResponse, LM } from "../src/core/lm-types";
 
 /** An LM whose first `failures` chats run out of retries, then answers; it records the sample indices it was sent. */
 function flakyLM(failures: number): LM & { seen: number[] } {

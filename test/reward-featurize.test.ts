@@ -7,7 +7,7 @@ import { OVERLAP_DIM, OVERLAP_FEATURES, type OverlapFeature } from "../src/rewar
 import { pythonText, rewardText } from "../src/reward/template";
 import { charNgrams, fnv1a, words } from "../src/reward/tokens";
 import type { RewardInput } from "../src/reward/types";
-import type { LM } from "../src/lm/types";
+import type { LM } from "../src/core/lm-types";
 
 const qa = (outputs: RewardInput["outputs"], inputs: RewardInput["inputs"] = { question: "Who wrote Hamlet?", passage: "Hamlet was written by William Shakespeare around 1600." }): RewardInput => ({
   component: "answerer",

@@ -10,7 +10,7 @@ import { HashedNgramFeaturizer } from "../src/reward/hashed-featurizer";
 import { EmbeddingFeaturizer } from "../src/reward/embedding-featurizer";
 import { syntheticPairs } from "../src/reward/synthetic";
 import type { PreferencePair, RewardInput } from "../src/reward/types";
-import type { LM } from "../src/lm/types";
+import type { LM } from "../src/core/lm-types";
 
 // Small hashed blocks and trunk keep every training run here well under a second.
 const HASH_BITS = 9;

@@ -14,7 +14,7 @@ import { OracleStore } from "../src/data/oracle";
 import { MODEL_NAMES } from "../src/lm/sim/models";
 import { serveSim } from "../src/lm/sim/server";
 import { SimLM } from "../src/lm/sim/simlm";
-import type { LMProvider } from "../src/lm/types";
+import type { LMProvider } from "../src/core/lm-types";
 import { JUDGE_ACCURACY_FILE } from "../src/repro/judge-accuracy";
 import { runSuite } from "../src/repro/suite";
 import { loadSuiteConfig, resolveSuite, type ResolvedSuite } from "../src/repro/suite-config";

@@ -12,7 +12,7 @@ import { LMClient } from "../src/lm/client";
 import { OpenAIProvider } from "../src/lm/openai-provider";
 import { serveSim, type SimServer } from "../src/lm/sim/server";
 import { SimLM } from "../src/lm/sim/simlm";
-import type { ChatRequest } from "../src/lm/types";
+import type { ChatRequest } from "../src/core/lm-types";
 import { toyEntry } from "../src/systems/toy";
 import { recordToyRequests, type RecordedCall } from "./serve-sim-toy-requests";
 

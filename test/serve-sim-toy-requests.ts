@@ -2,7 +2,7 @@
 import { RunContext } from "../src/core/context";
 import type { Example } from "../src/core/system";
 import type { SimLM } from "../src/lm/sim/simlm";
-import type { ChatMeta, ChatRequest, LM } from "../src/lm/types";
+import type { ChatMeta, ChatRequest, LM } from "../src/core/lm-types";
 import { toyEntry } from "../src/systems/toy";
 
 export interface RecordedCall {

@@ -8,7 +8,7 @@ import { serveSim, FAULT_KINDS, type SimServer, type SimServerOptions } from "..
 import { OpenAIProvider } from "../src/lm/openai-provider";
 import { LMClient } from "../src/lm/client";
 import { ResponseCache } from "../src/lm/cache";
-import type { ChatMessage } from "../src/lm/types";
+import type { ChatMessage } from "../src/core/lm-types";
 import { LMRetriesExhaustedError } from "../src/lm/errors";
 import { FakeProvider } from "./lm-fake-provider";
 

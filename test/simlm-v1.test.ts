@@ -12,7 +12,7 @@ import { test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { OracleStore } from "../src/data/oracle";
 import { SimLM } from "../src/lm/sim/simlm";
-import type { ChatMeta, ChatRequest } from "../src/lm/types";
+import type { ChatMeta, ChatRequest } from "../src/core/lm-types";
 import { createRuntime } from "../src/repro/runtime";
 import { getSystem } from "../src/systems/registry";
 import { resolveSettings } from "../src/systems/settings";

@@ -11,7 +11,7 @@ import { defineSkill, type Skill } from "../src/lm/sim/skill";
 import { SimLM, SIMLM_VERSION } from "../src/lm/sim/simlm";
 import { countTokens } from "../src/lm/sim/tokenize";
 import { World } from "../src/lm/sim/world";
-import type { ChatRequest } from "../src/lm/types";
+import type { ChatRequest } from "../src/core/lm-types";
 
 // A toy.answer-shaped request family: the oracle of every example `t/x/<i>` says the answer is Tarsk.
 const ANSWER: Signature = {

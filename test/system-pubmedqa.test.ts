@@ -5,7 +5,7 @@ import { OracleStore } from "../src/data/oracle";
 import { renderMessages } from "../src/core/signature";
 import { SimLM } from "../src/lm/sim/simlm";
 import { relevantSentences } from "../src/lm/sim/skills/pubmed";
-import type { ChatMeta, ChatRequest, LM } from "../src/lm/types";
+import type { ChatMeta, ChatRequest, LM } from "../src/core/lm-types";
 import { createRuntime } from "../src/repro/runtime";
 import { buildPubMedSystem, pubmedqaEntry } from "../src/systems/pubmedqa/index";
 import { OFFLINE_PUBMED, PAPER_MODELS, PAPER_PUBMED, pubmedSettings } from "../src/systems/pubmedqa/settings";

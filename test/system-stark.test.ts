@@ -13,7 +13,7 @@ import { SimLM } from "../src/lm/sim/simlm";
 import type { Skill, SkillCall } from "../src/lm/sim/skill";
 import { starkRelationScore, starkTextScore } from "../src/lm/sim/skills/stark";
 import { instructionsFor } from "./sim-instructions";
-import type { ChatMeta, ChatRequest, LMProvider } from "../src/lm/types";
+import type { ChatMeta, ChatRequest, LMProvider } from "../src/core/lm-types";
 import { combineScores, parseScores } from "../src/systems/stark/final-scorer";
 import { buildStarkSystem, createStarkEntry, RELATION_INSTRUCTION, starkEntry } from "../src/systems/stark/index";
 import { resolveSettings } from "../src/systems/settings";

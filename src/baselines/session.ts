@@ -4,7 +4,7 @@ import { FailureCounts, FatalRunError, type FailureCountsJson } from "../core/fa
 import { std } from "../core/stats";
 import { pairedGain, type Example, type StateDict } from "../core/system";
 import { applyPatch, type VariablePatch } from "../core/variable";
-import { BudgetExceededError, type BudgetSpent } from "../lm/budget";
+import { BudgetExceededError, type BudgetSpent } from "../core/budget";
 import { sharedProtocol, type SharedProtocol } from "./protocol";
 import { GlobalScorer, type Scores } from "./scorer";
 

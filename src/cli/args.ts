@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { CAP_FLAGS, type BudgetCaps } from "../lm/budget";
+import { CAP_FLAGS, type BudgetCaps } from "../core/budget";
 import { CACHE_MODES } from "../lm/cache";
 import { lmSettingProblem, type LMSettings } from "../repro/lm-settings";
 

@@ -3,7 +3,7 @@ import { EXIT, FatalRunError, InterruptedError, UsageError } from "../core/failu
 import { DataError } from "../data/errors";
 import { DatasetFetchError } from "../data/fetch";
 import { DATASET_NAMES } from "../data/registry";
-import { BudgetExceededError, BudgetStopError } from "../lm/budget";
+import { BudgetExceededError, BudgetStopError } from "../core/budget";
 import { availableSystems, getSystem, SYSTEM_IDS } from "../systems/registry";
 import { acceptedValues, defaultSetting } from "../systems/settings";
 import { TEST_PASSES } from "../core/test-score";

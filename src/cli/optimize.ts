@@ -5,7 +5,7 @@ import { UsageError } from "../core/failure";
 import { RunDir } from "../core/run-dir";
 import { runOptimizeJob, type OptimizeJobSpec, type OptimizeSummary } from "../repro/optimize-job";
 import { formatSettings } from "../systems/settings";
-import type { BudgetCaps } from "../lm/budget";
+import type { BudgetCaps } from "../core/budget";
 import { capsFromOptions, type CapOptions } from "./args";
 import { describeRetryCounts } from "../lm/events";
 import { pickLMSettings, type LMSettings } from "../repro/lm-settings";

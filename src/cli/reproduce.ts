@@ -4,7 +4,7 @@ import { cellLabel } from "../repro/plan";
 import { loadSuiteConfig, resolveSuite } from "../repro/suite-config";
 import { runSuite, type SuiteEvent, type SuiteOutcome } from "../repro/suite";
 import { RunDir } from "../core/run-dir";
-import { BudgetStopError, type BudgetResource } from "../lm/budget";
+import { BudgetStopError, type BudgetResource } from "../core/budget";
 import { STOPPED_FILE } from "../repro/optimize-job";
 import { capsFromOptions, type CapOptions } from "./args";
 import { pickLMSettings, type LMSettings } from "../repro/lm-settings";

@@ -1,7 +1,7 @@
 import type { Fields, Json } from "./json";
 import type { VariablePatch } from "./variable";
-import type { LM } from "../lm/types";
-import { Budget } from "../lm/budget";
+import type { LM } from "./lm-types";
+import { Budget } from "./budget";
 import { createRng, type Rng } from "./random";
 
 /** A scoped change to one component for every call made under a context. */

@@ -1,4 +1,4 @@
-import { BudgetExceededError } from "../lm/budget";
+import { BudgetExceededError } from "./budget";
 import { FailureCounts, FatalRunError, MAX_EXHAUSTED_SHARE, failureCauseOf, type FailureCause } from "./failure";
 
 /**

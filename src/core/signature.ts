@@ -1,6 +1,6 @@
 import type { Fields, Json } from "./json";
 import type { Demo } from "./variable";
-import type { ChatMessage } from "../lm/types";
+import type { ChatMessage } from "./lm-types";
 
 /**
  * The signature adapter: renders (instruction, demos, input fields, output fields) into chat

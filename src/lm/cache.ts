@@ -21,7 +21,7 @@ import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { FatalRunError } from "../core/failure";
 import { stableStringify, type Json } from "../core/json";
-import type { ChatRequest } from "./types";
+import type { ChatRequest } from "../core/lm-types";
 
 export type CacheMode = "read-write" | "read-only" | "off";
 

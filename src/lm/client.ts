@@ -32,12 +32,12 @@
 import { Semaphore } from "../core/concurrency";
 import type { Json } from "../core/json";
 import { FatalRunError } from "../core/failure";
-import { Budget } from "./budget";
+import { Budget } from "../core/budget";
 import { cacheKeyOf, chatKeyMaterial, embedKeyMaterial, type ResponseCache } from "./cache";
 import { isRetryable, LMHttpError, LMRetriesExhaustedError, LMTimeoutError, LMTransportError } from "./errors";
 import type { LMClientEvent } from "./events";
 import { Ledger } from "./ledger";
-import type { ChatMeta, ChatRequest, ChatResponse, LM, LMProvider } from "./types";
+import type { ChatMeta, ChatRequest, ChatResponse, LM, LMProvider } from "../core/lm-types";
 
 export interface LMClientOptions {
   provider: LMProvider;

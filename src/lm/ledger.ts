@@ -8,8 +8,8 @@
  * It also keeps what the endpoint cost in patience: retries and their waits by cause, calls whose
  * retries ran out, and corrupt cache entries met, so run records show every transient failure.
  */
-import { fromNanoUsd, toNanoUsd } from "./budget";
-import type { Usage } from "./types";
+import { fromNanoUsd, toNanoUsd } from "../core/budget";
+import type { Usage } from "../core/lm-types";
 
 export interface LedgerTotals {
   calls: number;

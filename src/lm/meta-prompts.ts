@@ -2,7 +2,7 @@ import type { Fields } from "../core/json";
 import { parseReply, renderMessages, type Signature } from "../core/signature";
 import { FatalRunError } from "../core/failure";
 import { isTransientFailure, rerunTransient } from "../core/run-failures";
-import type { LM } from "./types";
+import type { LM } from "../core/lm-types";
 
 /**
  * The meta-prompts optimizers send (OPRO and MIPRO proposals, TextGrad critiques and edits, the

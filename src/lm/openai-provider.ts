@@ -12,7 +12,7 @@
 import OpenAI from "openai";
 import { endpointRefusal, parseRetryAfter, LMHttpError, LMTransportError } from "./errors";
 import { routingHeaders } from "./routing";
-import type { ChatMeta, ChatRequest, ChatResponse, LMProvider } from "./types";
+import type { ChatMeta, ChatRequest, ChatResponse, LMProvider } from "../core/lm-types";
 
 export const DEFAULT_BASE_URL = "https://api.openai.com/v1";
 export const DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small";

@@ -2,7 +2,7 @@
  * SimLM routing metadata over HTTP: the headers OpenAIProvider sends and serve-sim reads. Real
  * endpoints ignore them. Values are URI-encoded because header values must be ASCII.
  */
-import type { ChatMeta } from "./types";
+import type { ChatMeta } from "../core/lm-types";
 
 export const SKILL_HEADER = "x-simlm-skill";
 export const EXAMPLE_HEADER = "x-simlm-example";

@@ -4,7 +4,7 @@ import { meanOfRan, pairedGain, type CompoundSystem, type Example, type StateDic
 import { std } from "../core/stats";
 import { shuffled } from "../core/random";
 import { FailureCounts, FatalRunError, type FailureCountsJson } from "../core/failure";
-import { BudgetExceededError, type BudgetSpent } from "../lm/budget";
+import { BudgetExceededError, type BudgetSpent } from "../core/budget";
 import { LocalRewardModel, type PairAccuracy, type SavedLocalRewardModel } from "../reward/lrf";
 import { HashedNgramFeaturizer } from "../reward/hashed-featurizer";
 import type { Featurizer } from "../reward/types";

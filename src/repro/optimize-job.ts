@@ -5,7 +5,7 @@ import { RunDir } from "../core/run-dir";
 import { FailureCounts, FatalRunError, UsageError, type FailureCountsJson } from "../core/failure";
 import { stableStringify } from "../core/json";
 import { measureTestScore, TEST_PASSES, TEST_SAMPLE_INDEX, type TestScore } from "../core/test-score";
-import { Budget, BudgetExceededError, BudgetStopError, type BudgetCaps, type BudgetSpent } from "../lm/budget";
+import { Budget, BudgetExceededError, BudgetStopError, type BudgetCaps, type BudgetSpent } from "../core/budget";
 import type { SystemSettings } from "../systems/settings";
 import { resolveMetaModels } from "./meta-model";
 import { createRuntime, lmRecord, separateContext, type BackendKind, type LMRecord } from "./runtime";

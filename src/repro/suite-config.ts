@@ -7,7 +7,7 @@ import { resolveSettings, settingsIssue, type SystemSettings } from "../systems/
 import { METHODS } from "./methods";
 import type { BackendKind } from "./runtime";
 import { LM_SETTING_NAMES, lmSettingProblem, pickLMSettings, type LMSettings } from "./lm-settings";
-import { capsIssue, type BudgetCaps } from "../lm/budget";
+import { capsIssue, type BudgetCaps } from "../core/budget";
 import { resolveMetaModels } from "./meta-model";
 import { UsageError } from "../core/failure";
 

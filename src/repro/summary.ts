@@ -10,7 +10,7 @@ import { cellLabel, needsJudgeAccuracy } from "./plan";
 import { hasFailed, hasResult, type ResultRow } from "./results";
 import type { ResolvedSuite } from "./suite-config";
 import { TEST_PASSES } from "../core/test-score";
-import { formatCaps } from "../lm/budget";
+import { formatCaps } from "../core/budget";
 
 /** summary.md of a suite, and the short version the command prints. */
 

@@ -1,4 +1,4 @@
-import type { LM } from "../lm/types";
+import type { LM } from "../core/lm-types";
 import type { EmbeddingFeaturizerConfig, Featurizer, RewardInput } from "./types";
 import { OVERLAP_DIM, writeOverlapFeatures } from "./overlap";
 import { rewardText } from "./template";

@@ -1,4 +1,4 @@
-import type { LM } from "../lm/types";
+import type { LM } from "../core/lm-types";
 import type { Featurizer, FeaturizerConfig } from "./types";
 import { HashedNgramFeaturizer } from "./hashed-featurizer";
 import { EmbeddingFeaturizer } from "./embedding-featurizer";

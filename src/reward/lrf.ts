@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import * as tf from "@tensorflow/tfjs";
 import { decodeFloat32Base64, encodeFloat32Base64 } from "../core/float32-base64";
 import { createRng, shuffled } from "../core/random";
-import type { LM } from "../lm/types";
+import type { LM } from "../core/lm-types";
 import type { Featurizer, FeaturizerConfig, PreferencePair, RewardInput } from "./types";
 import { loadTf, type TfBackend } from "./backend";
 import { matMulFor, type MatMul } from "./dense";

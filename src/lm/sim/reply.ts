@@ -1,6 +1,6 @@
 import type { Fields } from "../../core/json";
 import { renderReply, type ParsedRequest } from "../../core/signature";
-import type { ChatMessage } from "../types";
+import type { ChatMessage } from "../../core/lm-types";
 import type { Draws } from "./hash";
 import type { SimLMVersion } from "./version";
 

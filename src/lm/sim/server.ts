@@ -30,7 +30,7 @@ import { UsageError } from "../../core/failure";
 import { encodeFloat32Base64 } from "../../core/float32-base64";
 import { createRng, type Rng } from "../../core/random";
 import { EXAMPLE_HEADER, SAMPLE_HEADER, SKILL_HEADER } from "../routing";
-import type { ChatMessage, ChatMeta, ChatRequest, LMProvider } from "../types";
+import type { ChatMessage, ChatMeta, ChatRequest, LMProvider } from "../../core/lm-types";
 
 export interface SimServerOptions {
   provider: LMProvider;

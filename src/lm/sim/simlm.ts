@@ -1,7 +1,7 @@
 import type { Fields } from "../../core/json";
 import { parseRequest, type ParsedRequest } from "../../core/signature";
 import { OracleStore } from "../../data/oracle";
-import type { ChatMeta, ChatRequest, ChatResponse, LMProvider } from "../types";
+import type { ChatMeta, ChatRequest, ChatResponse, LMProvider } from "../../core/lm-types";
 import { embedText } from "./embed";
 import { Draws, hash01, hashMix, hashString } from "./hash";
 import { MODEL_NAMES, modelSpec } from "./models";
