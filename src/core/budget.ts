@@ -98,6 +98,18 @@ export class BudgetStopError extends BudgetExceededError {
 const NANO_PER_USD = 1e9;
 
 /**
+ * System runs are counted in 1/SYSTEM_RUN_UNITS of a run: a rollout that executes k of a system's
+ * n components costs k/n of a run (the paper's equal-cost accounting), and integer units sum these
+ * fractions exactly, whatever order concurrent runs finish in. 27,720 = lcm(1..12), so k/n is exact
+ * for every system of up to 12 components (a larger n is rounded to the nearest unit).
+ */
+export const SYSTEM_RUN_UNITS = 27_720;
+
+function toRunUnits(runs: number): number {
+  return Math.round(runs * SYSTEM_RUN_UNITS);
+}
+
+/**
  * Money is summed in integer nano-dollars so totals are exact and do not depend on the order in
  * which concurrent calls finish (floating-point addition is not associative).
  */
@@ -113,6 +125,7 @@ export class Budget {
   readonly caps: BudgetCaps;
   readonly scope: string;
   private readonly parent: Budget | undefined;
+  /** systemRuns in SYSTEM_RUN_UNITS. */
   private readonly used: Omit<BudgetSpent, "costUsd"> = { llmCalls: 0, tokens: 0, systemRuns: 0 };
   private costNano = 0;
   /** The first time one of this budget's own caps refused work (null while none has). */
@@ -133,7 +146,7 @@ export class Budget {
   }
 
   get spent(): BudgetSpent {
-    return { ...this.used, costUsd: fromNanoUsd(this.costNano) };
+    return { ...this.used, systemRuns: this.used.systemRuns / SYSTEM_RUN_UNITS, costUsd: fromNanoUsd(this.costNano) };
   }
 
   /** The refusal that stopped work under this budget's own caps, if one did. */
@@ -154,9 +167,10 @@ export class Budget {
   }
 
   /** Refuses the next call or run when a cap here is reached (tokens and cost: already crossed by calls in flight). */
-  private checkRoom(resource: "llmCalls" | "systemRuns"): void {
+  private checkRoom(resource: "llmCalls" | "systemRuns", units: number): void {
     const cap = this.caps[resource];
-    if (cap !== undefined && this.used[resource] + 1 > cap) this.refuse(resource, cap);
+    const capUnits = resource === "systemRuns" ? toRunUnits(cap ?? 0) : cap;
+    if (cap !== undefined && this.used[resource] + units > capUnits!) this.refuse(resource, cap);
     if (resource !== "llmCalls") return;
     if (this.caps.tokens !== undefined && this.used.tokens >= this.caps.tokens) this.refuse("tokens", this.caps.tokens);
     if (this.caps.costUsd !== undefined && this.costNano >= toNanoUsd(this.caps.costUsd)) this.refuse("costUsd", this.caps.costUsd);
@@ -167,11 +181,15 @@ export class Budget {
     if (this.caps.costUsd !== undefined && this.costNano > toNanoUsd(this.caps.costUsd)) this.refuse("costUsd", this.caps.costUsd);
   }
 
-  /** Throws before the work starts when one more unit of `resource` would cross a cap here or above. */
-  reserve(resource: "llmCalls" | "systemRuns"): void {
+  /**
+   * Throws before the work starts when `amount` more of `resource` would cross a cap here or above:
+   * one LLM call, or a system run's share (1 for a whole run, k/n for k of its n components).
+   */
+  reserve(resource: "llmCalls" | "systemRuns", amount = 1): void {
+    const units = resource === "systemRuns" ? toRunUnits(amount) : amount;
     const chain = this.chain();
-    for (const b of chain) b.checkRoom(resource);
-    for (const b of chain) b.used[resource] += 1;
+    for (const b of chain) b.checkRoom(resource, units);
+    for (const b of chain) b.used[resource] += units;
   }
 
   /** Records tokens and cost after a call, here and above; throws once a cap is crossed so the next step stops. */
@@ -186,7 +204,7 @@ export class Budget {
 
   /** Restores this budget's counters from a checkpoint (resume); the parents take the difference. */
   restore(spent: BudgetSpent): void {
-    const delta = { llmCalls: spent.llmCalls - this.used.llmCalls, tokens: spent.tokens - this.used.tokens, systemRuns: spent.systemRuns - this.used.systemRuns };
+    const delta = { llmCalls: spent.llmCalls - this.used.llmCalls, tokens: spent.tokens - this.used.tokens, systemRuns: toRunUnits(spent.systemRuns) - this.used.systemRuns };
     const deltaNano = toNanoUsd(spent.costUsd) - this.costNano;
     for (const b of this.chain()) {
       b.used.llmCalls += delta.llmCalls;

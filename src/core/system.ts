@@ -172,15 +172,22 @@ export class CompoundSystem {
 
   /**
    * Runs components[start..] on a context that already holds every field they read (rollouts
-   * re-run the downstream part of the system on frozen upstream outputs). Counts as one system run,
+   * re-run the downstream part of the system on frozen upstream outputs). Executing k of the n
+   * components counts as k/n of a system run (the paper's equal-cost accounting; a whole run is 1),
    * however often a transient failure makes it run again (same sample indices; recorded in `failures`).
    */
   async runFrom(start: number, context: Fields, ctx: RunContext, failures?: FailureCounts): Promise<RunResult> {
-    ctx.budget.reserve("systemRuns");
+    ctx.budget.reserve("systemRuns", this.runShare(start));
     return rerunTransient(
       () => this.runChain(start, context, ctx),
       () => failures?.recordRerun(),
     );
+  }
+
+  /** The share of a system run that executing components[start..] costs: (n − start) / n. */
+  runShare(start: number): number {
+    if (!(Number.isInteger(start) && start >= 0 && start < this.components.length)) throw new Error(`system "${this.name}": no component at index ${start} to run from`);
+    return (this.components.length - start) / this.components.length;
   }
 
   private async runChain(start: number, context: Fields, ctx: RunContext): Promise<RunResult> {
