@@ -41,7 +41,7 @@ export const llmSelectorMethod: Method = {
   notApplicable: (system) => (modelComponents(system).length === 0 ? "the system has no component with a model choice" : null),
   run: (args) =>
     runBaseline("llmselector", args, async (session) => {
-      const { system, ctx, train, preset } = args;
+      const { system, ctx, train, preset } = session.args;
       const settings = SETTINGS[preset];
       const targets = modelComponents(system);
       const batch = shuffled(train, ctx.rng("llmselector/batch")).slice(0, settings.trainSize);

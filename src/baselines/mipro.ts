@@ -171,7 +171,7 @@ function miproMethod(id: string, role: MethodRole, title: string, source: string
     role,
     source,
     notApplicable: (system) => (promptComponents(system).length === 0 ? "the system has no prompt variable" : null),
-    run: (args) => runBaseline(id, args, (session) => runMipro(session, args, withDemos)),
+    run: (args) => runBaseline(id, args, (session) => runMipro(session, session.args, withDemos)),
   };
 }
 

@@ -32,7 +32,7 @@ export const oproMethod: Method = {
   notApplicable: (system) => (promptComponents(system).length === 0 ? "the system has no prompt variable" : null),
   run: (args) =>
     runBaseline("opro", args, async (session) => {
-      const { system, ctx, train, preset } = args;
+      const { system, ctx, train, preset } = session.args;
       const settings = SETTINGS[preset];
       const scorer = new GlobalScorer(system, ctx, { sampleIndex: TRAIN_SAMPLE_INDEX, stage: "optimize", concurrency: session.protocol.concurrency }, session.failures.collection);
       const targets = promptComponents(system);

@@ -31,7 +31,7 @@ export const reinforceMethod: Method = {
   notApplicable: (system) => (trainableComponents(system).length === 0 ? "the system has no trainable local model (weights variable)" : null),
   run: (args) =>
     runBaseline("reinforce", args, async (session) => {
-      const { system, ctx, train, preset } = args;
+      const { system, ctx, train, preset } = session.args;
       const settings = SETTINGS[preset];
       const concurrency = session.protocol.concurrency;
       for (const component of trainableComponents(system)) {

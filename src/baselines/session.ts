@@ -1,4 +1,4 @@
-import type { Overrides } from "../core/context";
+import { RunContext, type Overrides } from "../core/context";
 import { VALIDATION_SAMPLE_INDEX, type MethodArgs, type MethodOutcome } from "../core/method";
 import { FailureCounts, FatalRunError, type FailureCountsJson } from "../core/failure";
 import { std } from "../core/stats";
@@ -6,6 +6,7 @@ import { pairedGain, type Example, type StateDict } from "../core/system";
 import { applyPatch, type VariablePatch } from "../core/variable";
 import { BudgetExceededError, type BudgetSpent } from "../core/budget";
 import { sharedProtocol, type SharedProtocol } from "./protocol";
+import { INITIAL_INCUMBENT, incumbentId, saveIncumbent, trajectoryRow, writeTrajectory, type TrajectoryRow } from "../core/trajectory";
 import { GlobalScorer, type Scores } from "./scorer";
 
 /**
@@ -58,12 +59,16 @@ export class BaselineSession {
   private readonly steps: Record<string, unknown>[] = [];
   private readonly notes: Record<string, unknown> = {};
   private acceptedCount = 0;
+  /** trajectory.csv's rows, the incumbent's id, and what the current step's gate validated. */
+  private readonly trajectory: TrajectoryRow[] = [];
+  private incumbent = INITIAL_INCUMBENT;
+  private stepValScore: number | null = null;
   /** Failed runs of the method's stages (training-data runs, validation runs), by cause. */
   readonly failures = { collection: new FailureCounts(), validation: new FailureCounts() };
 
   constructor(
     readonly method: string,
-    readonly args: MethodArgs,
+    public args: MethodArgs,
   ) {
     this.protocol = sharedProtocol(args.preset, args.models);
     this.val = args.val.slice(0, this.protocol.valSize);
@@ -80,6 +85,8 @@ export class BaselineSession {
     const scores = await this.valScorer.evaluate(this.val);
     this.initialVal = scores.mean;
     this.best = { scores, state: this.args.system.stateDict() };
+    saveIncumbent(this.args.runDir, INITIAL_INCUMBENT, { stateDict: this.best.state });
+    this.addTrajectoryRow(0, false);
   }
 
   get bestScore(): number {
@@ -96,6 +103,7 @@ export class BaselineSession {
   async gate(patches: Patches): Promise<GateResult> {
     const valBefore = this.bestScore;
     const after = await this.valScorer.evaluate(this.val, patchOverrides(patches));
+    this.stepValScore = after.mean;
     const { diffs, gain } = pairedGain(after.perExample, this.best!.scores.perExample);
     const { acceptTolerance, acceptStdErrors } = this.protocol;
     const bar = Math.max(acceptTolerance, (acceptStdErrors * std(diffs)) / Math.sqrt(diffs.length));
@@ -108,8 +116,19 @@ export class BaselineSession {
       }
       this.best = { scores: after, state: system.stateDict() };
       this.acceptedCount++;
+      this.incumbent = incumbentId(this.steps.length + 1);
+      saveIncumbent(this.args.runDir, this.incumbent, { stateDict: this.best.state });
     }
     return { accepted, valBefore, valAfter: after.mean };
+  }
+
+  /**
+   * Starts pass `pass` of the method's schedule (under a shared cap it repeats from the incumbent):
+   * the same budget and LM, random streams of its own, so a pass draws other batches and proposals.
+   */
+  beginPass(pass: number): void {
+    const { ctx } = this.args;
+    this.args = { ...this.args, ctx: new RunContext({ lm: ctx.lm, seed: ctx.seed + pass * 2 ** 32, budget: ctx.budget, tracer: ctx.tracer }) };
   }
 
   /** Records a method-wide fact in the history (written with the next step or at the end). */
@@ -120,9 +139,17 @@ export class BaselineSession {
   /** Records one step of the method (one iteration), saves the history, and honours a STOP file. */
   step(record: Record<string, unknown>, line: string): void {
     this.steps.push({ step: this.steps.length + 1, ...record, budget: this.args.ctx.budget.spent });
+    this.addTrajectoryRow(this.steps.length, this.incumbent === incumbentId(this.steps.length));
     this.save("running");
     this.args.log(`step ${this.steps.length}: ${line}`);
     if (this.args.runDir.stopRequested()) throw new StopRequested();
+  }
+
+  private addTrajectoryRow(step: number, accepted: boolean): void {
+    const valScore = step === 0 ? this.initialVal : this.stepValScore;
+    this.trajectory.push(trajectoryRow(step, this.args.ctx.budget.spent, this.failures.validation.runs, { valScore, incumbentVal: this.best?.scores.mean ?? null, accepted, incumbent: this.incumbent }));
+    this.stepValScore = null;
+    writeTrajectory(this.args.runDir, this.trajectory);
   }
 
   private history(status: BaselineHistory["status"], error?: string): BaselineHistory {
@@ -179,6 +206,14 @@ export async function runBaseline(method: string, args: MethodArgs, body: (sessi
   try {
     await session.start();
     await body(session);
+    // Under a shared system-run cap the schedule repeats until the cap refuses; a pass that spent
+    // no system run has nothing left to try.
+    for (let pass = 1; args.runCap !== undefined; pass++) {
+      const spent = args.ctx.budget.spent.systemRuns;
+      session.beginPass(pass);
+      await body(session);
+      if (args.ctx.budget.spent.systemRuns === spent) break;
+    }
   } catch (err) {
     if (err instanceof StopRequested) status = "stopped";
     else if (err instanceof BudgetExceededError) status = "budget";

@@ -52,7 +52,7 @@ export const textGradMethod: Method = {
   notApplicable: (system) => (promptComponents(system).length === 0 ? "the system has no prompt variable" : null),
   run: (args) =>
     runBaseline("textgrad", args, async (session) => {
-      const { system, ctx, train, preset } = args;
+      const { system, ctx, train, preset } = session.args;
       const settings = SETTINGS[preset];
       const scorer = new GlobalScorer(system, ctx, { sampleIndex: TRAIN_SAMPLE_INDEX, stage: "optimize", concurrency: session.protocol.concurrency }, session.failures.collection);
       const next = minibatches(train, settings.batchSize, ctx.rng("textgrad/batches"));

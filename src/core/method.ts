@@ -36,6 +36,12 @@ export interface MethodArgs {
   /** The meta-skill models every proposing, critiquing or judging method uses (the same for all). */
   models: MetaModels;
   runDir: RunDir;
+  /**
+   * The comparison's shared system-run cap, when one is set: the method runs until its budget
+   * refuses at this cap (its own step counts no longer end it) and writes trajectory.csv
+   * (core/trajectory.ts), from which the incumbent at each smaller cap is read.
+   */
+  runCap?: number;
   /** Progress lines for the CLI. */
   log: (line: string) => void;
 }

@@ -12,6 +12,8 @@ import { readJson, writeFileAtomic, writeJsonAtomic } from "./files";
  *   system-state.json  the best system state dict so far
  *   lrf.json           the Local Reward Function's weights
  *   result.json        final summary (only when the run finished)
+ *   trajectory.csv     one row per step in every method's schema (core/trajectory.ts)
+ *   incumbents/        each accepted state, by incumbent id (test-scored at budget caps)
  *   STOP               create this file to stop the run after the current iteration
  *   optimas.lock       the one writer's pid, host, start time and command (core/dir-lock.ts)
  *
@@ -46,6 +48,12 @@ export class RunDir {
   write(name: string, value: unknown): void {
     RunDir.beforeWrite();
     writeJsonAtomic(this.file(name), value);
+  }
+
+  /** Writes a text file (a CSV) atomically. */
+  writeText(name: string, text: string): void {
+    RunDir.beforeWrite();
+    writeFileAtomic(this.file(name), text);
   }
 
   read<T>(name: string, what: string): T {

@@ -1,6 +1,7 @@
 import type { Method, MethodArgs, MethodOutcome, MethodRole } from "../core/method";
 import { resolveConfig, type OptimasKnobs } from "./config";
 import { judgeReward } from "./judge-reward";
+import { BudgetExceededError } from "../core/budget";
 import { runOptimas } from "./optimize";
 
 /** Optimas and its ablations as suite methods: one loop, different configurations. */
@@ -20,6 +21,7 @@ function optimasMethod(id: string, role: MethodRole, title: string, source: stri
         ctx: args.ctx,
         config,
         runDir: args.runDir,
+        runCap: args.runCap,
         makeLocalReward: config.localReward === "judge" ? () => judgeReward(args.ctx, config.judgeModel) : undefined,
         onEvent: (e) =>
           args.log(
@@ -27,7 +29,8 @@ function optimasMethod(id: string, role: MethodRole, title: string, source: stri
               ? e.stage
               : `iteration ${e.record.iteration}/${e.total} ${e.record.component}: val ${e.record.valBefore.toFixed(4)} → ${e.record.valAfter.toFixed(4)} ${e.record.accepted ? "accepted" : "rejected"}`,
           ),
-      });
+      }).catch((err: unknown) => overBudgetAtStart(err, args));
+      if (!("checkpoint" in outcome)) return outcome;
       const cp = outcome.checkpoint;
       const backend = outcome.lrf.backend;
       outcome.lrf.dispose();
@@ -43,6 +46,16 @@ function optimasMethod(id: string, role: MethodRole, title: string, source: stri
       };
     },
   };
+}
+
+/**
+ * A shared cap that refuses the initialization (offline collection, LRF training) before the first
+ * checkpoint leaves the unoptimized system, whose trajectory start is already written: the method
+ * ends on its budget there (a resume with a larger cap starts it again); anything else propagates.
+ */
+function overBudgetAtStart(err: unknown, args: MethodArgs): MethodOutcome {
+  if (!(err instanceof BudgetExceededError && err.scope === "optimize" && !args.runDir.exists("checkpoint.json"))) throw err;
+  return { evalCtx: args.ctx, status: "budget", valBefore: null, valAfter: null, iterations: 0, accepted: 0, lrfPairAccuracy: null };
 }
 
 export const OPTIMAS_METHODS: readonly Method[] = [

@@ -14,6 +14,7 @@ import { LrfReward, type LocalReward } from "./local-reward";
 import { expectedGap, meanGap, selectComponent } from "./select";
 import type { RunDir } from "../core/run-dir";
 import { VALIDATION_SAMPLE_INDEX } from "../core/method";
+import { INITIAL_INCUMBENT, incumbentId, saveIncumbent, trajectoryRow, writeTrajectory, type TrajectoryRow } from "../core/trajectory";
 import { optimizePrompt } from "./optimizers/prompt";
 import { optimizeSearch, perInputSelector } from "./optimizers/search";
 import { optimizeWeights } from "./optimizers/weights";
@@ -71,6 +72,8 @@ export interface Checkpoint {
   budget: BudgetSpent;
   /** Runs and failed runs of every committed collection and validation (absent in older checkpoints). */
   failures?: OptimasFailures;
+  /** trajectory.csv's rows: the start, then one per committed iteration (absent in older checkpoints). */
+  trajectory?: TrajectoryRow[];
 }
 
 export interface OptimasFailures {
@@ -101,6 +104,8 @@ export interface OptimasRunArgs {
   makeLocalReward?: () => LocalReward;
   featurizer?: Featurizer;
   onEvent?: (event: OptimasEvent) => void;
+  /** The comparison's shared system-run cap (core/method.ts): iterations go on until the budget refuses. */
+  runCap?: number;
 }
 
 export type OptimasEvent =
@@ -140,6 +145,7 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
     if (cp.status === "stopped") cp.status = "running";
     delete cp.error;
     cp.failures ??= emptyFailures();
+    cp.trajectory ??= [];
     // Checkpoints written before selection used expected gaps: start from the buffers' pair gaps.
     cp.recentGaps ??= Object.fromEntries(Object.entries(cp.buffers).map(([name, pairs]) => [name, meanGap(pairs)]));
     system.loadStateDict(cp.stateDict);
@@ -167,10 +173,15 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
     cp.lrfSha256 = runDir.writePending("lrf.json", await lrf.serialize());
     runDir.write("checkpoint.json", cp); // the commit point: the LRF and the loop state move together
     runDir.commitPending("lrf.json");
+    writeTrajectory(runDir, cp.trajectory!);
   };
+  // Under a shared cap the iteration count no longer ends the run; a full round of iterations that
+  // spent no system run (nothing left to collect or validate) does.
+  const iterationLimit = args.runCap === undefined ? config.iterations : Infinity;
+  const idle = () => args.runCap !== undefined && idleIterations(cp.history) >= components.length;
 
   try {
-    while (cp.nextIteration < config.iterations && cp.status === "running") {
+    while (cp.nextIteration < iterationLimit && !idle() && cp.status === "running") {
       if (runDir.stopRequested()) {
         cp.status = "stopped";
         break;
@@ -247,6 +258,7 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
         cp.stateDict = system.stateDict();
         cp.perInput = perInput;
         cp.acceptedAny = true;
+        saveIncumbent(runDir, incumbentId(it + 1), { stateDict: cp.stateDict, perInput: cp.perInput });
       } else {
         system.loadStateDict(snapshot);
       }
@@ -269,6 +281,9 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
       };
       cp.history.push(record);
       cp.failures = addFailures(cp.failures!, collected, validated);
+      cp.trajectory!.push(
+        trajectoryRow(it + 1, ctx.budget.spent, cp.failures.validation.runs, { valScore: proposal ? meanOfRan(after) : null, incumbentVal: cp.best.score, accepted, incumbent: incumbentId(cp.best.iteration) }),
+      );
       cp.nextIteration = it + 1;
       await save();
       emit({ kind: "iteration", record, total: config.iterations });
@@ -298,6 +313,13 @@ function recordFatalStop(runDir: RunDir, err: FatalRunError): void {
   runDir.write("checkpoint.json", { ...committed, status: "stopped", error: err.message });
 }
 
+/** Iterations at the end of the history that spent no system run. */
+function idleIterations(history: readonly IterationRecord[]): number {
+  let idle = 0;
+  for (let i = history.length - 1; i > 0 && history[i]!.budget.systemRuns === history[i - 1]!.budget.systemRuns; i--) idle++;
+  return idle;
+}
+
 function localOptimize(component: Component, args: LocalOptimizerArgs): Promise<LocalOptimizerResult> {
   switch (component.variable!.kind) {
     case "prompt":
@@ -315,6 +337,11 @@ async function initialize(args: OptimasRunArgs, val: readonly Example[], emit: (
   const components = system.optimizableComponents;
   emit({ kind: "stage", stage: "initial validation" });
   const initial = await system.evaluate(val, ctx.withStage("validate").withSample(VALIDATION_SAMPLE_INDEX), { concurrency: config.concurrency, repeats: config.valRepeats });
+  // The trajectory's start: the unoptimized system after its initial validation (written now, so a
+  // cap that refuses the offline collection still leaves the incumbent every cap holds).
+  const start = trajectoryRow(0, ctx.budget.spent, initial.failureCounts.runs, { valScore: initial.mean, incumbentVal: initial.mean, accepted: false, incumbent: INITIAL_INCUMBENT });
+  saveIncumbent(args.runDir, INITIAL_INCUMBENT, { stateDict: system.stateDict(), perInput: [] });
+  writeTrajectory(args.runDir, [start]);
 
   emit({ kind: "stage", stage: "offline preference collection" });
   const trainSet = args.train.slice(0, config.initialTrainSize);
@@ -363,6 +390,7 @@ async function initialize(args: OptimasRunArgs, val: readonly Example[], emit: (
     initialLrf: { pairs: trainPairs.length, heldOutAccuracy },
     budget: ctx.budget.spent,
     failures: addFailures(emptyFailures(), collected, initial.failureCounts),
+    trajectory: [start],
   };
   return { cp, lrf };
 }

@@ -7,10 +7,12 @@ import { stableStringify } from "../core/json";
 import { measureTestScore, TEST_PASSES, TEST_SAMPLE_INDEX, type TestScore } from "../core/test-score";
 import { Budget, BudgetExceededError, BudgetStopError, type BudgetCaps, type BudgetSpent } from "../core/budget";
 import type { SystemSettings } from "../systems/settings";
+import type { CompoundSystem } from "../core/system";
 import { resolveMetaModels } from "./meta-model";
 import { createRuntime, lmRecord, separateContext, type BackendKind, type LMRecord } from "./runtime";
 import type { LMSettings } from "./lm-settings";
 import { getMethod } from "./methods";
+import { incumbentAtCap, loadIncumbent, readTrajectory, INITIAL_INCUMBENT } from "../core/trajectory";
 import { isolationRecordOf } from "../systems/bigcodebench/index";
 
 /** One (system, method, seed, world) optimization with its run directory: what `optimas optimize` runs. */
@@ -35,6 +37,12 @@ export interface OptimizeJobSpec {
    * identity: `optimas resume --max-…` raises them and continues the same run.
    */
   caps?: BudgetCaps;
+  /**
+   * The comparison's system-run caps (a suite's `runCaps`): the method runs until the largest
+   * refuses, and the incumbent it held at each cap is test-scored (`test_at_caps`). Not part of the
+   * run's identity: a run stopped at one cap resumes to a larger one.
+   */
+  runCaps?: number[];
   /**
    * The LM client's timeout, retries, maximum Retry-After and cache mode (repro/lm-settings.ts). Not
    * part of the run's identity either: `optimas resume --timeout …` continues the same run.
@@ -120,6 +128,19 @@ export const BUDGETS: Record<Preset, BudgetCaps> = {
   paper: { systemRuns: 10_000, llmCalls: 120_000 },
 };
 
+/** The test score of the incumbent a method held at one system-run cap (core/trajectory.ts). */
+export interface CapScore {
+  cap: number;
+  /** The incumbent's id, the step that ended last within the cap, and the runs spent by then. */
+  incumbent: string;
+  step: number;
+  system_runs: number;
+  validation_runs: number;
+  test: number;
+  /** null for the unoptimized start, whose score is the run's test_before (measured without it). */
+  test_se: number | null;
+}
+
 /** The test score before optimizing, with what measuring it spent (restored on resume). */
 interface Baseline {
   test_before: number;
@@ -133,7 +154,7 @@ interface Baseline {
 
 /** The spec as config.json records it: every setting and model resolved, the caps apart (they are not the run's identity). */
 function runIdentity(spec: OptimizeJobSpec & { testRepeats?: number }, settings: SystemSettings, models: MetaModels): OptimizeJobSpec & { testRepeats?: number } {
-  const { caps: _caps, lm: _lm, ...identity } = spec;
+  const { caps: _caps, lm: _lm, runCaps: _runCaps, ...identity } = spec;
   return { ...identity, settings, ...models };
 }
 
@@ -164,7 +185,9 @@ async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, log: (line: s
   const models = resolveMetaModels(spec.backend, spec);
   const runDir = new RunDir(runRoot);
   fs.mkdirSync(runRoot, { recursive: true });
-  const budget = spec.budget ?? BUDGETS[spec.preset];
+  const runCap = spec.runCaps && spec.runCaps.length > 0 ? Math.max(...spec.runCaps) : undefined;
+  // A shared run cap replaces the preset's system-run budget: every method stops at the same cap.
+  const budget = { ...(spec.budget ?? BUDGETS[spec.preset]), ...(runCap !== undefined && { systemRuns: runCap }) };
   const caps = spec.caps ?? {};
   // The run's caps bind everything it spends; the method's account (capped at the preset's equal
   // budget) and the test account count apart under it.
@@ -209,9 +232,10 @@ async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, log: (line: s
     baseline = { test_before: before.mean, test_passes: before.passes, test_sample_index: TEST_SAMPLE_INDEX, spent: testBudget.spent, failures: before.evaluation.failureCounts.toJSON() };
     runDir.write("baseline.json", baseline);
   }
-  const outcome = await method.run({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, preset: spec.preset, models, runDir, log }).catch(stopAtCap);
+  const outcome = await method.run({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, preset: spec.preset, models, runDir, log, runCap }).catch(stopAtCap);
   if (runBudget.refusal) stopAtCap(runBudget.refusal);
   const test: TestScore = await measureTestScore(rt.system, rt.data.test, testCtx().withSelectors(outcome.evalCtx.selectors)).catch(stopAtCap);
+  const atCaps = spec.runCaps ? await testAtCaps(spec.runCaps, runDir, { before: baseline.test_before, after: test }, (perInput) => measureTestScore(rt.system, rt.data.test, testCtx().withSelectors(pick(outcome.evalCtx.selectors, perInput))), rt.system).catch(stopAtCap) : undefined;
   const spent = spentNow();
   const { failures: methodFailures, ...extra } = (outcome.extra ?? {}) as { failures?: Pick<RunFailures, "collection" | "validation"> };
   const none = new FailureCounts().toJSON();
@@ -255,8 +279,50 @@ async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, log: (line: s
     failed_runs: stages.reduce((n, f) => n + f.failedTotal, 0),
     parse_failures: stages.reduce((n, f) => n + f.parseFailures, 0),
     failures,
+    ...(atCaps && { test_at_caps: atCaps }),
     ...extra,
   };
   runDir.write("result.json", summary);
   return summary;
+}
+
+function pick<T>(record: Readonly<Record<string, T>>, keys: readonly string[]): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).filter(([k]) => keys.includes(k)));
+}
+
+/**
+ * Test-scores the incumbent the method held at each cap, read from its trajectory: the final
+ * incumbent and the unoptimized start reuse the run's own test scores; any other is loaded into the
+ * system, scored, and the final state put back. Per-input choices (Optimas) keep only the
+ * components the incumbent chose per input, decided by the final reward model.
+ */
+async function testAtCaps(
+  caps: readonly number[],
+  runDir: RunDir,
+  known: { before: number; after: TestScore },
+  measure: (perInput: readonly string[]) => Promise<TestScore>,
+  system: CompoundSystem,
+): Promise<CapScore[]> {
+  const rows = readTrajectory(runDir);
+  const finalId = rows[rows.length - 1]!.incumbent;
+  const finalState = system.stateDict();
+  const scores = new Map<string, { test: number; se: number | null }>([[finalId, { test: known.after.mean, se: known.after.se }]]);
+  if (!scores.has(INITIAL_INCUMBENT)) scores.set(INITIAL_INCUMBENT, { test: known.before, se: null });
+  const out: CapScore[] = [];
+  try {
+    for (const cap of [...caps].sort((a, b) => a - b)) {
+      const row = incumbentAtCap(rows, cap);
+      if (!scores.has(row.incumbent)) {
+        const incumbent = loadIncumbent(runDir, row.incumbent);
+        system.loadStateDict(incumbent.stateDict);
+        const score = await measure(incumbent.perInput ?? []);
+        scores.set(row.incumbent, { test: score.mean, se: score.se });
+      }
+      const { test, se } = scores.get(row.incumbent)!;
+      out.push({ cap, incumbent: row.incumbent, step: row.step, system_runs: row.system_runs, validation_runs: row.validation_runs, test, test_se: se });
+    }
+  } finally {
+    system.loadStateDict(finalState);
+  }
+  return out;
 }
