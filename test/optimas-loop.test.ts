@@ -6,7 +6,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { createRuntime } from "../src/repro/runtime";
 import { runOptimas, type Checkpoint, type OptimasEvent } from "../src/optimas/optimize";
-import { resolveConfig } from "../src/optimas/config";
+import { resolveConfig, type OptimasKnobs } from "../src/optimas/config";
+import { HashedNgramFeaturizer } from "../src/reward/hashed-featurizer";
+import type { Featurizer } from "../src/reward/types";
 import { RunDir } from "../src/core/run-dir";
 import { decodeFloat32Base64 } from "../src/core/float32-base64";
 import type { SavedLocalRewardModel, SavedLocalRewardModelV1 } from "../src/reward/lrf";
@@ -21,9 +23,9 @@ function comparable(cp: Checkpoint): unknown {
   return { ...cp, history: cp.history.map(({ ms: _ms, ...rest }) => rest) };
 }
 
-async function run(dir: string, overrides = {}, caps = {}, onEvent?: (event: OptimasEvent) => void) {
+async function run(dir: string, overrides: Partial<OptimasKnobs> = {}, caps = {}, onEvent?: (event: OptimasEvent) => void, featurizer?: Featurizer) {
   const rt = createRuntime({ system: "toy", world: 1, seed: 5, budget: caps });
-  const out = await runOptimas({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, config: resolveConfig("quick", SIMLM_META_MODELS, { ...small, ...overrides }), runDir: new RunDir(dir), onEvent });
+  const out = await runOptimas({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, config: resolveConfig("quick", SIMLM_META_MODELS, { ...small, ...overrides }), runDir: new RunDir(dir), onEvent, featurizer });
   out.lrf.dispose();
   return { rt, cp: out.checkpoint };
 }
@@ -58,10 +60,13 @@ test("two runs with the same seeds reach identical checkpoints", async () => {
 });
 
 test("a budget cap stops the run cleanly with a consistent checkpoint", async () => {
+  const uncapped = (await run(tmp())).rt.ctx.budget.spent.systemRuns;
+  // Above the initialization's spend (the first iteration's), below the whole run's.
+  const cap = Math.floor(0.9 * uncapped);
   const dir = tmp();
-  const { cp, rt } = await run(dir, {}, { systemRuns: 260 });
+  const { cp, rt } = await run(dir, {}, { systemRuns: cap });
   assert.equal(cp.status, "budget");
-  assert.ok(rt.ctx.budget.spent.systemRuns <= 260);
+  assert.ok(rt.ctx.budget.spent.systemRuns <= cap);
   assert.deepEqual(rt.system.stateDict(), cp.stateDict);
   // The checkpoint on disk stays as the last finished iteration committed it (like a kill), so a
   // resume after the cap is raised redoes the dropped iteration and ends as an uncapped run.
@@ -163,4 +168,62 @@ test("resume after killing a real process mid-run ends in the state of an uninte
     return rest;
   };
   assert.deepEqual(summary(killed), summary(whole));
+});
+
+test("local candidates are scored on a pool of 60 inputs, 2 samples each, 10 prompt proposals, in both presets", () => {
+  for (const preset of ["quick", "paper"] as const) {
+    const c = resolveConfig(preset, SIMLM_META_MODELS);
+    assert.ok(c.localTrainSize >= 60 && c.localSamples >= 2 && c.promptCandidates >= 10, `${preset}: pool ${c.localTrainSize}, samples ${c.localSamples}, proposals ${c.promptCandidates}`);
+  }
+});
+
+test("the scoring pool is built once from upstream-only runs and reused until something upstream changes", async () => {
+  const { cp, rt } = await run(tmp(), { iterations: 8, localTrainSize: 60, requireAlignedLrf: false, promptCandidates: 3 });
+  const upstreamChangedBetween = (name: string, from: number, to: number) => {
+    const index = rt.system.indexOf(name);
+    return cp.history.some((h) => h.iteration > from && h.iteration < to && h.accepted && rt.system.indexOf(h.component) < index);
+  };
+  let reuses = 0;
+  for (const name of Object.keys(cp.inputPools!)) {
+    const turns = cp.history.filter((h) => h.component === name);
+    assert.ok(turns[0]!.poolBuilt, `${name}: built on its first turn`);
+    for (let i = 1; i < turns.length; i++) {
+      assert.equal(turns[i]!.poolBuilt, upstreamChangedBetween(name, turns[i - 1]!.iteration, turns[i]!.iteration), `${name} at iteration ${turns[i]!.iteration}`);
+      if (!turns[i]!.poolBuilt) reuses++;
+    }
+    assert.equal(cp.inputPools![name]!.rows.length, 60);
+    assert.equal(new Set(cp.inputPools![name]!.rows.map((r) => r.exampleId)).size, 60);
+  }
+  assert.ok(reuses > 0, "some component was optimized twice on one pool");
+  // 2 samples × 60 inputs per candidate: every prompt turn scored its candidates (the current one and proposals).
+  assert.ok(cp.history.filter((h) => h.component === "extractor").every((h) => h.candidates.length >= 2));
+});
+
+test("a component whose LRF head is not known to beat chance is not optimized against it, only measured", async () => {
+  // A bound no tally can pass: every head counts as at chance.
+  const { cp } = await run(tmp(), { alignmentZ: 1e6 });
+  assert.ok(cp.history.length === 4 && cp.history.every((h) => h.skipped === "lrf-at-chance" && h.candidates.length === 0 && !h.accepted && !h.poolBuilt));
+  assert.ok(cp.history.every((h) => h.freshPairs === 0 || h.lrfAlignment.pairs > 0), "fresh pairs were still measured");
+  assert.ok(Object.keys(cp.inputPools!).length === 0);
+  // Off, the same heads are optimized.
+  const gated = await run(tmp(), { alignmentZ: 1e6, requireAlignedLrf: false });
+  assert.ok(gated.cp.history.every((h) => h.skipped === undefined) && gated.cp.history.some((h) => h.candidates.length > 0));
+});
+
+test("new runs use the structured featurizer; a run started with the hashed one resumes with it", async () => {
+  const fresh = tmp();
+  await run(fresh, { iterations: 1 });
+  const kind = (dir: string) => (JSON.parse(fs.readFileSync(path.join(dir, "lrf.json"), "utf8")) as SavedLocalRewardModel).featurizer.kind;
+  assert.equal(kind(fresh), "structured-ngrams");
+
+  const whole = tmp();
+  const a = await run(whole, {}, {}, undefined, new HashedNgramFeaturizer());
+  const dir = tmp();
+  const dieAfterTwo = (e: OptimasEvent) => {
+    if (e.kind === "iteration" && e.record.iteration === 2) throw new Error("killed");
+  };
+  await assert.rejects(run(dir, {}, {}, dieAfterTwo, new HashedNgramFeaturizer()), /killed/);
+  const b = await run(dir); // resumed without naming a featurizer, as `optimas resume` does
+  assert.equal(kind(dir), "hashed-ngrams");
+  assert.deepEqual(comparable(b.cp), comparable(a.cp));
 });

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { formPairs, type Candidate } from "../src/optimas/collect";
-import { expectedGap, selectComponent } from "../src/optimas/select";
+import { expectedGap, selectComponent, type SelectionInput } from "../src/optimas/select";
+import { isAligned, wilsonLowerBound } from "../src/optimas/alignment";
 import { createRng } from "../src/core/random";
 import { Component, type CallEnv } from "../src/core/component";
 import type { Fields, Json } from "../src/core/json";
@@ -13,6 +14,9 @@ import { optimizeWeights } from "../src/optimas/optimizers/weights";
 import { resolveConfig } from "../src/optimas/config";
 import type { LocalReward } from "../src/optimas/local-reward";
 import { SIMLM_META_MODELS } from "../src/repro/meta-model";
+
+/** Selection settings the tests do not vary: no alignment evidence, the default weights. */
+const NEUTRAL: Pick<SelectionInput, "lastAccepted" | "alignment" | "alignmentZ" | "exploration"> = { lastAccepted: {}, alignment: {}, alignmentZ: 1.645, exploration: 0.05 };
 
 const cand = (answer: string, score: number): Candidate => ({ outputs: { answer }, score, failures: 0 });
 
@@ -39,7 +43,7 @@ test("selection cannot lock onto one component: the cooldown forces the others i
   const lastSelected: Record<string, number> = {};
   const picks: string[] = [];
   for (let it = 0; it < 12; it++) {
-    const s = selectComponent({ components, recentGaps, offlineGaps: {}, lastSelected, iteration: it, rule: "fresh-gap", temperature: 0.05, cooldown: 1 }, createRng(`t/${it}`));
+    const s = selectComponent({ ...NEUTRAL, components, recentGaps, offlineGaps: {}, lastSelected, iteration: it, rule: "fresh-gap", temperature: 0.05, cooldown: 1 }, createRng(`t/${it}`));
     picks.push(s.component);
     lastSelected[s.component] = it;
     assert.ok(Math.abs(Object.values(s.probabilities).reduce((x, y) => x + y, 0) - 1) < 1e-9);
@@ -49,10 +53,47 @@ test("selection cannot lock onto one component: the cooldown forces the others i
 });
 
 test("selection follows fresh gaps: a component whose latest expected gap grows gains probability", () => {
-  const base = { components: ["a", "b"], offlineGaps: { a: 0.5, b: 0.5 }, lastSelected: {}, iteration: 0, temperature: 0.25, cooldown: 0 };
+  const base = { ...NEUTRAL, components: ["a", "b"], offlineGaps: { a: 0.5, b: 0.5 }, lastSelected: {}, iteration: 0, temperature: 0.25, cooldown: 0 };
   const p = (gapB: number, rule: "fresh-gap" | "reference-offline-gap") => selectComponent({ ...base, rule, recentGaps: { a: 0.5, b: gapB } }, createRng("x")).probabilities.b!;
   assert.ok(p(0.9, "fresh-gap") > p(0.5, "fresh-gap"));
   assert.equal(p(0.9, "reference-offline-gap"), p(0.1, "reference-offline-gap"));
+});
+
+test("selection prefers the component whose LRF head is known to beat chance", () => {
+  // Equal gaps; a's head ranked 150 of 200 fresh pairs right, b's 100 of 200 (chance).
+  const alignment = { a: { credit: 150, pairs: 200 }, b: { credit: 100, pairs: 200 } };
+  const input: SelectionInput = { ...NEUTRAL, alignment, components: ["a", "b"], recentGaps: { a: 0.2, b: 0.2 }, offlineGaps: {}, lastSelected: {}, iteration: 0, rule: "aligned-fresh-gap", temperature: 0.25, cooldown: 1 };
+  const aligned = selectComponent(input, createRng("s")).probabilities;
+  // Weights (lower bound − 0.5 + exploration) : exploration.
+  const expected = (wilsonLowerBound(alignment.a, 1.645) - 0.5 + 0.05) / (wilsonLowerBound(alignment.a, 1.645) - 0.5 + 0.1);
+  assert.ok(Math.abs(aligned.a! - expected) < 1e-9, `${aligned.a} vs ${expected}`);
+  assert.ok(aligned.a! > 0.8);
+  // Without the alignment weight the two are a coin flip.
+  assert.equal(selectComponent({ ...input, rule: "fresh-gap" }, createRng("s")).probabilities.a, 0.5);
+});
+
+test("the cooldown does not hand the aligned component's turns to heads at chance", () => {
+  const alignment = { a: { credit: 150, pairs: 200 }, b: { credit: 100, pairs: 200 }, c: { credit: 95, pairs: 200 } };
+  const input: SelectionInput = { ...NEUTRAL, alignment, components: ["a", "b", "c"], recentGaps: { a: 0.2, b: 0.2, c: 0.2 }, offlineGaps: {}, lastSelected: { a: 4 }, iteration: 5, rule: "aligned-fresh-gap", temperature: 0.25, cooldown: 1 };
+  // Rejected last iteration: a stays eligible, since no eligible head is trusted as much.
+  assert.ok(selectComponent({ ...input, lastAccepted: { a: false } }, createRng("c")).probabilities.a! > 0.5);
+  // The plain rule benches it for an iteration.
+  assert.equal(selectComponent({ ...input, rule: "fresh-gap", lastAccepted: { a: false } }, createRng("c")).probabilities.a, 0);
+  // Two heads at chance still take turns: b, just rejected, cools while c is eligible.
+  const atChance = selectComponent({ ...input, lastSelected: { a: 1, b: 4 }, lastAccepted: { a: true, b: false } }, createRng("c")).probabilities;
+  assert.equal(atChance.b, 0);
+  assert.ok(atChance.a! > atChance.c!);
+});
+
+test("a head is trusted only when its Wilson lower bound is above chance, which takes pairs", () => {
+  assert.equal(isAligned({ credit: 24, pairs: 40 }, 1.645), false, "0.60 on 40 pairs is compatible with chance");
+  assert.equal(isAligned({ credit: 240, pairs: 400 }, 1.645), true, "0.60 on 400 pairs is not");
+  assert.equal(isAligned(undefined, 1.645), false);
+  assert.equal(wilsonLowerBound({ credit: 0, pairs: 0 }, 1.645), 0);
+  // The bound sits below the point accuracy and rises toward it with more pairs.
+  const few = wilsonLowerBound({ credit: 30, pairs: 40 }, 1.645);
+  const many = wilsonLowerBound({ credit: 300, pairs: 400 }, 1.645);
+  assert.ok(few < many && many < 0.75);
 });
 
 test("the expected gap counts ties: candidates that mostly score alike offer little, however large their one gap", () => {

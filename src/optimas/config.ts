@@ -1,5 +1,6 @@
 import type { MarginMode } from "../reward/pairs";
 import type { MetaModels, Preset } from "../core/method";
+import type { SelectionRule } from "./select";
 
 /**
  * Every knob of an Optimas run. Defaults fix the reference implementation's flaws
@@ -53,18 +54,34 @@ export interface OptimasConfig {
   /** Share of the initial pairs held out to report LRF pair accuracy. */
   heldOutShare: number;
   /**
-   * Component selection: "fresh-gap" = softmax over mean preference gaps of the replay buffer
-   * (offline + on-policy pairs), with a cooldown; "reference-offline-gap" = softmax over the
-   * static offline gaps only (§5.4).
+   * Component selection (select.ts): "aligned-fresh-gap" = softmax over each component's latest
+   * expected gap, weighted by how far its LRF head is known to beat chance; "fresh-gap" = the same
+   * without the alignment weight; "reference-offline-gap" = softmax over the static offline gaps (§5.4).
    */
-  selection: "fresh-gap" | "reference-offline-gap";
+  selection: SelectionRule;
   selectionTemperature: number;
-  /** Iterations after being selected during which a component is not selected again (when others are eligible). */
+  /** Iterations after being selected (and not accepted) during which a component is not selected again, while another is eligible. */
   cooldown: number;
-  /** Local optimizer settings. */
+  /** Standard errors of the Wilson lower bound on a head's out-of-sample pair accuracy (alignment.ts). */
+  alignmentZ: number;
+  /** Selection weight of a head not known to beat chance, next to (lower bound − 0.5) of aligned heads. */
+  selectionExploration: number;
+  /**
+   * Optimize a component against its LRF head only when the head's out-of-sample pair accuracy is
+   * above chance (Wilson lower bound > 0.5). Otherwise the iteration collects and adapts on fresh
+   * pairs (more evidence for the head) and proposes nothing, so no validation runs are spent on a
+   * candidate the head chose at random. Off: the loop before issue 11.
+   */
+  requireAlignedLrf: boolean;
+  /** Proposals per prompt iteration (each scored by the LRF: no system runs). */
   promptCandidates: number;
-  /** Inputs sampled from the component's bank to score candidates with the LRF. */
+  /**
+   * Inputs in the component's local scoring pool (input-pool.ts): built once from upstream-only
+   * runs on training examples, reused across iterations; capped by the training split's size.
+   */
   localTrainSize: number;
+  /** Samples of the component's output per pool input when scoring a candidate (distinct sample indices). */
+  localSamples: number;
   /** "global": one best value for all inputs; "per-input": the LRF picks a value per input at run time. */
   searchMode: "global" | "per-input";
   /**
@@ -119,11 +136,18 @@ export const DEFAULT_CONFIG: OptimasKnobs = {
   replayBufferSize: 400,
   adaptTrainSize: 256,
   heldOutShare: 0.2,
-  selection: "fresh-gap",
+  selection: "aligned-fresh-gap",
   selectionTemperature: 0.25,
   cooldown: 1,
-  promptCandidates: 4,
-  localTrainSize: 20,
+  alignmentZ: 1.645,
+  selectionExploration: 0.05,
+  requireAlignedLrf: true,
+  // Issue 11: with 4 proposals on ≤ 20 inputs × 1 sample the head's first choice was the truly best
+  // candidate in 0/7 (Amazon) to 3/20 (BigCodeBench) prompt iterations; 10 proposals on 60 inputs
+  // lifted Amazon's 10-pass test 0.580 → 0.641. The LRF scores them all: no system runs.
+  promptCandidates: 10,
+  localTrainSize: 60,
+  localSamples: 2,
   searchMode: "global",
   finalComponentScoring: "lrf",
   policyEpochs: 20,
@@ -139,7 +163,8 @@ export const DEFAULT_CONFIG: OptimasKnobs = {
 
 /** Presets scale iteration counts; `paper` follows the reference configs where they are sound (§6.7). */
 export const PRESETS: Record<Preset, Partial<OptimasKnobs>> = {
-  quick: { iterations: 6, initialTrainSize: 16, perIterationNewData: 6, valSize: 20, lrfEpochs: 15, promptCandidates: 3, localTrainSize: 12, policyEpochs: 10 },
+  // Quick keeps the full local breadth (proposals, pool, samples): it costs CPU, not system runs.
+  quick: { iterations: 6, initialTrainSize: 16, perIterationNewData: 6, valSize: 20, lrfEpochs: 15, policyEpochs: 10 },
   paper: { iterations: 20, initialTrainSize: 20, perIterationNewData: 10, valSize: 20 },
 };
 

@@ -6,12 +6,14 @@ import { shuffled } from "../core/random";
 import { FailureCounts, FatalRunError, type FailureCountsJson } from "../core/failure";
 import { BudgetExceededError, type BudgetSpent } from "../core/budget";
 import { LocalRewardModel, type PairAccuracy, type SavedLocalRewardModel } from "../reward/lrf";
-import { HashedNgramFeaturizer } from "../reward/hashed-featurizer";
+import { defaultFeaturizer } from "../reward/featurizers";
 import type { Featurizer } from "../reward/types";
 import { collectPreferences, type CollectedPair, type CollectOptions } from "./collect";
 import type { OptimasConfig } from "./config";
 import { LrfReward, type LocalReward } from "./local-reward";
 import { expectedGap, meanGap, selectComponent } from "./select";
+import { addTallies, isAligned, tallyAccuracy, wilsonLowerBound, type AlignmentTallies } from "./alignment";
+import { buildInputPool, upstreamKey, type InputPool } from "./input-pool";
 import type { RunDir } from "../core/run-dir";
 import { VALIDATION_SAMPLE_INDEX } from "../core/method";
 import { INITIAL_INCUMBENT, incumbentId, saveIncumbent, trajectoryRow, writeTrajectory, type TrajectoryRow } from "../core/trajectory";
@@ -35,6 +37,12 @@ export interface IterationRecord {
   freshPairs: number;
   /** Accuracy of the LRF head on this iteration's fresh pairs, before adapting on them (alignment on new data). */
   lrfFreshPairAccuracy: number | null;
+  /** The head's out-of-sample pair tally after this iteration's fresh pairs (held-out initial + on-policy), and its Wilson lower bound. */
+  lrfAlignment: { accuracy: number | null; pairs: number; lowerBound: number };
+  /** Set when the head was not above chance: fresh pairs were collected, nothing was optimized against it. */
+  skipped?: "lrf-at-chance";
+  /** The component's scoring pool was (re)built this iteration by upstream-only runs (else reused). */
+  poolBuilt: boolean;
   candidates: ScoredCandidate[];
   valBefore: number;
   valAfter: number;
@@ -66,7 +74,10 @@ export interface Checkpoint {
   recentGaps: Record<string, number>;
   lastSelected: Record<string, number>;
   acceptedAny: boolean;
-  inputBank: Record<string, { exampleId: string; inputs: InputRow["inputs"] }[]>;
+  /** Each component's local scoring pool (input-pool.ts); absent in checkpoints from before pools. */
+  inputPools?: Record<string, InputPool>;
+  /** On-policy fresh-pair tallies per component, each measured before the head adapted on them (absent in older checkpoints). */
+  freshAlignment?: AlignmentTallies;
   history: IterationRecord[];
   initialLrf: { pairs: number; heldOutAccuracy: PairAccuracy | null };
   budget: BudgetSpent;
@@ -145,6 +156,10 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
     if (cp.status === "stopped") cp.status = "running";
     delete cp.error;
     cp.failures ??= emptyFailures();
+    cp.inputPools ??= {};
+    cp.freshAlignment ??= {};
+    // Checkpoints from before input pools kept a bank of collected inputs, which nothing reads now.
+    delete (cp as { inputBank?: unknown }).inputBank;
     cp.trajectory ??= [];
     // Checkpoints written before selection used expected gaps: start from the buffers' pair gaps.
     cp.recentGaps ??= Object.fromEntries(Object.entries(cp.buffers).map(([name, pairs]) => [name, meanGap(pairs)]));
@@ -196,10 +211,14 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
           recentGaps: cp.recentGaps,
           offlineGaps: cp.offlineGaps,
           lastSelected: cp.lastSelected,
+          lastAccepted: Object.fromEntries(cp.history.map((h) => [h.component, h.accepted])),
+          alignment: alignmentOf(cp),
           iteration: it,
           rule: config.selection,
           temperature: config.selectionTemperature,
           cooldown: config.cooldown,
+          alignmentZ: config.alignmentZ,
+          exploration: config.selectionExploration,
         },
         ctx.rng(`select/${it}`),
       );
@@ -215,28 +234,33 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
         freshPairs = fresh.pairs;
         collected.merge(fresh.failureCounts.toJSON());
         cp.recentGaps[component.name] = expectedGap(fresh.examples);
-        const bank = fresh.examples.map((e) => ({ exampleId: e.exampleId, inputs: e.inputs }));
-        const freshIds = new Set(bank.map((b) => b.exampleId));
-        cp.inputBank[component.name] = [...bank, ...(cp.inputBank[component.name] ?? []).filter((b) => !freshIds.has(b.exampleId))];
       }
       ms.collect = Date.now() - t;
       t = Date.now();
       if (freshPairs.length > 0) {
-        freshAccuracy = (await lrf.pairAccuracy(freshPairs)).accuracy;
+        const measured = await lrf.pairAccuracy(freshPairs);
+        freshAccuracy = measured.accuracy;
+        cp.freshAlignment = addTallies(cp.freshAlignment!, measured);
         cp.buffers[component.name] = lastN([...(cp.buffers[component.name] ?? []), ...freshPairs], config.replayBufferSize);
         await lrf.adapt(lastN(cp.buffers[component.name]!, config.adaptTrainSize), { epochs: config.adaptEpochs, learningRate: config.lrfLearningRate, marginMode: config.marginMode });
       }
       ms.lrf = Date.now() - t;
 
-      // Local optimization against the component's local reward.
+      // Local optimization against the component's local reward, if its head is known to beat chance.
       t = Date.now();
-      const rows: InputRow[] = (cp.inputBank[component.name] ?? [])
-        .slice(0, config.localTrainSize)
-        .map((b) => ({ example: byId.get(b.exampleId)!, inputs: b.inputs }))
-        .filter((r) => r.example !== undefined);
+      const tally = alignmentOf(cp)[component.name];
+      const atChance = config.requireAlignedLrf && !isAligned(tally, config.alignmentZ);
       const snapshot = system.stateDict();
-      const optimizerArgs: LocalOptimizerArgs = { system, component, rows, reward, ctx: ctx.withSelectors(selectorsFor(cp.perInput)), config, round: it };
-      const result = rows.length === 0 ? undefined : await localOptimize(component, optimizerArgs);
+      let result: LocalOptimizerResult | undefined;
+      let poolBuilt = false;
+      if (!atChance) {
+        const optimizerCtx = ctx.withSelectors(selectorsFor(cp.perInput));
+        const { pool, built } = await inputPoolOf(cp, args, component.name, optimizerCtx, collected);
+        poolBuilt = built;
+        const rows: InputRow[] = pool.rows.map((b) => ({ example: byId.get(b.exampleId)!, inputs: b.inputs })).filter((r) => r.example !== undefined);
+        const optimizerArgs: LocalOptimizerArgs = { system, component, rows, reward, ctx: optimizerCtx, config, round: it };
+        result = rows.length === 0 ? undefined : await localOptimize(component, optimizerArgs);
+      }
       const proposal = result?.unchanged ? undefined : result;
       ms.optimize = Date.now() - t;
 
@@ -271,6 +295,9 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
         selectionProbabilities: selection.probabilities,
         freshPairs: freshPairs.length,
         lrfFreshPairAccuracy: freshAccuracy,
+        lrfAlignment: { accuracy: tallyAccuracy(tally), pairs: tally?.pairs ?? 0, lowerBound: wilsonLowerBound(tally, config.alignmentZ) },
+        ...(atChance ? { skipped: "lrf-at-chance" as const } : {}),
+        poolBuilt,
         candidates: result?.candidates ?? [],
         valBefore: meanOfRan(before),
         valAfter: meanOfRan(after),
@@ -320,6 +347,31 @@ function idleIterations(history: readonly IterationRecord[]): number {
   return idle;
 }
 
+/**
+ * Out-of-sample pair tallies per component: the initial held-out pairs plus every on-policy fresh
+ * collection, each measured before the head trained on it.
+ */
+export function alignmentOf(cp: Checkpoint): AlignmentTallies {
+  const heldOut = cp.initialLrf.heldOutAccuracy;
+  const initial = heldOut ? addTallies({}, heldOut) : {};
+  const fresh = cp.freshAlignment ?? {};
+  const out: AlignmentTallies = { ...initial };
+  for (const [c, t] of Object.entries(fresh)) out[c] = { credit: (out[c]?.credit ?? 0) + t.credit, pairs: (out[c]?.pairs ?? 0) + t.pairs };
+  return out;
+}
+
+/** The component's scoring pool, rebuilt (upstream-only runs, counted in `counts`) only when its upstream state changed. */
+async function inputPoolOf(cp: Checkpoint, args: OptimasRunArgs, name: string, ctx: RunContext, counts: FailureCounts): Promise<{ pool: InputPool; built: boolean }> {
+  const { system, config } = args;
+  const existing = cp.inputPools![name];
+  if (existing && existing.upstreamKey === upstreamKey(system, system.indexOf(name), cp.perInput)) return { pool: existing, built: false };
+  const examples = shuffled(args.train, ctx.rng(`pool/${name}`)).slice(0, config.localTrainSize);
+  const built = await buildInputPool(system, name, examples, ctx, { concurrency: config.concurrency, perInput: cp.perInput });
+  counts.merge(built.failureCounts.toJSON());
+  cp.inputPools![name] = built.pool;
+  return { pool: built.pool, built: true };
+}
+
 function localOptimize(component: Component, args: LocalOptimizerArgs): Promise<LocalOptimizerResult> {
   switch (component.variable!.kind) {
     case "prompt":
@@ -348,7 +400,6 @@ async function initialize(args: OptimasRunArgs, val: readonly Example[], emit: (
   const heldOutIds = new Set(shuffled(trainSet.map((e) => e.id), ctx.rng("held-out")).slice(0, Math.round(config.heldOutShare * trainSet.length)));
   const buffers: Record<string, CollectedPair[]> = {};
   const heldOut: CollectedPair[] = [];
-  const inputBank: Checkpoint["inputBank"] = {};
   const recentGaps: Record<string, number> = {};
   const collected = new FailureCounts();
   for (const c of components) {
@@ -357,13 +408,12 @@ async function initialize(args: OptimasRunArgs, val: readonly Example[], emit: (
     recentGaps[c.name] = expectedGap(collection.examples);
     buffers[c.name] = lastN(collection.pairs.filter((p) => !heldOutIds.has(p.exampleId)), config.replayBufferSize);
     heldOut.push(...collection.pairs.filter((p) => heldOutIds.has(p.exampleId)));
-    inputBank[c.name] = collection.examples.map((e) => ({ exampleId: e.exampleId, inputs: e.inputs }));
   }
 
   emit({ kind: "stage", stage: "initial LRF training" });
   const lrf = await LocalRewardModel.create({
     heads: components.map((c) => ({ name: c.name, description: c.description })),
-    featurizer: args.featurizer ?? new HashedNgramFeaturizer(),
+    featurizer: args.featurizer ?? defaultFeaturizer(),
     seed: ctx.seed,
   });
   const trainPairs = components.flatMap((c) => buffers[c.name]!);
@@ -385,7 +435,8 @@ async function initialize(args: OptimasRunArgs, val: readonly Example[], emit: (
     recentGaps,
     lastSelected: {},
     acceptedAny: false,
-    inputBank,
+    inputPools: {},
+    freshAlignment: {},
     history: [],
     initialLrf: { pairs: trainPairs.length, heldOutAccuracy },
     budget: ctx.budget.spent,

@@ -1,19 +1,24 @@
 import type { Rng } from "../core/random";
 import { mean } from "../core/stats";
 import type { PreferencePair } from "../reward/types";
+import { wilsonLowerBound, type AlignmentTallies } from "./alignment";
 
 /**
- * Which component an iteration optimizes. Rule ("fresh-gap"): softmax over each component's
- * expected gap in its latest collection (offline at first, then each fresh on-policy collection,
- * so the estimate moves as the system changes) at temperature τ, excluding components selected in
- * the last `cooldown` iterations while another is eligible. The expected gap counts ties: the mean
- * |score difference| over every two candidates of an example. A component whose candidates all
- * score alike has nothing to offer now, however large the gaps of its few untied pairs were; the
- * mean gap of the formed pairs alone (which drop ties) kept choosing such components. The cooldown
- * makes it impossible to lock onto one component forever; the dedicated per-iteration random
- * stream keeps it reproducible (the reference re-seeded its global RNG every iteration and often
- * repeated one draw, §7.11). "reference-offline-gap" uses the static offline mean pair gaps, as the
- * reference did.
+ * Which component an iteration optimizes. Rule "aligned-fresh-gap" (default): softmax over each
+ * component's expected gap in its latest collection (offline at first, then each fresh on-policy
+ * collection, so the estimate moves as the system changes) at temperature τ, each weight multiplied
+ * by how far its LRF head is known to beat chance (Wilson lower bound of its out-of-sample pair
+ * accuracy minus 0.5, plus a small exploration weight so an unmeasured head gets pairs collected).
+ * Issue 11 measured heads at chance (0.44–0.51) taking half the iterations: a head that cannot
+ * rank outputs picks its candidate at random, and the validation runs spent on it are wasted.
+ * The expected gap counts ties: the mean |score difference| over every two candidates of an
+ * example; a component whose candidates all score alike has nothing to offer now.
+ * The cooldown keeps a component out for `cooldown` iterations after it was selected and not
+ * accepted, while a component trusted at least as much is eligible: it stops lock-in on a component
+ * whose proposals keep failing, but never hands the turn of the one head that is learning (or that
+ * was just accepted) to heads at chance. "fresh-gap" is the rule before alignment weighting (plain
+ * cooldown); "reference-offline-gap" uses the static offline mean pair gaps, as the reference did.
+ * The dedicated per-iteration random stream keeps it reproducible (§7.11).
  */
 
 export interface SelectionInput {
@@ -22,11 +27,21 @@ export interface SelectionInput {
   recentGaps: Readonly<Record<string, number>>;
   offlineGaps: Readonly<Record<string, number>>;
   lastSelected: Readonly<Record<string, number>>;
+  /** Whether each component's last iteration was accepted (absent: not yet selected). */
+  lastAccepted: Readonly<Record<string, boolean>>;
+  /** Out-of-sample pair tallies of each component's LRF head (see alignment.ts). */
+  alignment: Readonly<AlignmentTallies>;
   iteration: number;
-  rule: "fresh-gap" | "reference-offline-gap";
+  rule: SelectionRule;
   temperature: number;
   cooldown: number;
+  /** Standard errors of the Wilson lower bound (rule "aligned-fresh-gap"). */
+  alignmentZ: number;
+  /** Weight of a head not (yet) known to beat chance, relative to (lower bound − 0.5) of aligned heads. */
+  exploration: number;
 }
+
+export type SelectionRule = "aligned-fresh-gap" | "fresh-gap" | "reference-offline-gap";
 
 export interface Selection {
   component: string;
@@ -53,11 +68,19 @@ export function expectedGap(examples: readonly { candidates: readonly { score: n
 }
 
 export function selectComponent(input: SelectionInput, rng: Rng): Selection {
-  const gaps = input.components.map((c) => (input.rule === "fresh-gap" ? input.recentGaps[c] ?? 0 : input.offlineGaps[c] ?? 0));
-  const cooling = (c: string) => input.lastSelected[c] !== undefined && input.iteration - input.lastSelected[c]! <= input.cooldown;
-  let eligible = input.components.map((c) => !cooling(c));
+  const weighAlignment = input.rule === "aligned-fresh-gap";
+  const gaps = input.components.map((c) => (input.rule === "reference-offline-gap" ? input.offlineGaps[c] ?? 0 : input.recentGaps[c] ?? 0));
+  const measured = input.components.map((c) => (weighAlignment ? Math.max(wilsonLowerBound(input.alignment[c], input.alignmentZ) - 0.5, 0) + input.exploration : 1));
+  // Exploration 0 with no head above chance leaves nothing to weigh: the gaps decide alone.
+  const trust = measured.some((t) => t > 0) ? measured : measured.map(() => 1);
+  const cooling = input.components.map((c) => {
+    const last = input.lastSelected[c];
+    const recent = last !== undefined && input.iteration - last <= input.cooldown;
+    return recent && !(weighAlignment && input.lastAccepted[c] === true);
+  });
+  let eligible = input.components.map((_, i) => !cooling[i] || (weighAlignment && !input.components.some((_, j) => !cooling[j] && trust[j]! >= trust[i]!)));
   if (!eligible.some(Boolean)) eligible = input.components.map(() => true);
-  const logits = gaps.map((g, i) => (eligible[i] ? g / input.temperature : -Infinity));
+  const logits = gaps.map((g, i) => (eligible[i] && trust[i]! > 0 ? g / input.temperature + Math.log(trust[i]!) : -Infinity));
   const top = Math.max(...logits);
   const weights = logits.map((l) => (l === -Infinity ? 0 : Math.exp(l - top)));
   const total = weights.reduce((a, b) => a + b, 0);

@@ -3,22 +3,26 @@ import type { Fields } from "../../core/json";
 import { mapLimit } from "../../core/concurrency";
 import { rerunTransient, StageFailures } from "../../core/run-failures";
 import { mean } from "../../core/stats";
+import { LOCAL_SAMPLE_INDEX } from "../input-pool";
 import type { InputRow, LocalOptimizerArgs } from "./types";
 
 /**
- * Mean local reward of the component's outputs under `override` on the training rows. The final
- * component can instead be scored by the global metric (the reference's shortcut, §7.5).
+ * Mean local reward of the component's outputs under `override` on the pool rows, `localSamples`
+ * outputs per row at the same sample indices for every candidate (so candidates differ by their
+ * variable, not their draws). The final component can instead be scored by the global metric (the
+ * reference's shortcut, §7.5).
  * A call that fails transiently is re-run with the same sample index; one that still fails is
  * counted and its row left out of the mean, never scored.
  */
 export async function scoreCandidate(args: LocalOptimizerArgs, override: ComponentOverride, label: string): Promise<number> {
   const { system, component, rows, reward, ctx, config } = args;
   const callCtx = ctx.withStage("optimize").withOverrides({ [component.name]: override });
-  const stage = new StageFailures("local-optimize", ctx.lm.providerId, rows.length);
-  const called = await mapLimit(rows, config.concurrency, async (row): Promise<{ row: InputRow; outputs: Fields } | null> => {
+  const draws = rows.flatMap((row) => Array.from({ length: config.localSamples }, (_, s) => ({ row, sampleIndex: LOCAL_SAMPLE_INDEX + s })));
+  const stage = new StageFailures("local-optimize", ctx.lm.providerId, draws.length);
+  const called = await mapLimit(draws, config.concurrency, async ({ row, sampleIndex }): Promise<{ row: InputRow; outputs: Fields } | null> => {
     stage.counts.recordRun();
     try {
-      const { outputs } = await rerunTransient(() => component.call(row.inputs, callCtx.withExample(row.example.id)));
+      const { outputs } = await rerunTransient(() => component.call(row.inputs, callCtx.withExample(row.example.id).withSample(sampleIndex)));
       return { row, outputs };
     } catch (err) {
       stage.record(err);
