@@ -17,7 +17,7 @@ function row(system: string, method: string, seed: number, world: number, test: 
     val_before: null, val_after: null, system_runs: 100, llm_calls: 200, tokens: 1000, cost_usd: 0.01,
     test_system_runs: 20, test_llm_calls: 40, test_tokens: 100, test_cost_usd: 0.001, test_se: test === null ? null : 0, test_passes: 3, meta_model: "sim-l", judge_model: "sim-l",
     lrf_pair_accuracy: null,
-    judge_pair_accuracy: null, iterations: 1, accepted: 0, failed_runs: 0, parse_failures: 0, wall_s: 1, backend: "simlm@1, world 0", tf_backend: "wasm", run_dir: `runs/${system}/${method}`, note: "",
+    judge_pair_accuracy: null, iterations: 1, accepted: 0, failed_runs: 0, parse_failures: 0, wall_s: 1, backend: "simlm@1, world 0", tf_backend: "wasm", test_at_caps: "", run_dir: `runs/${system}/${method}`, note: "",
   };
 }
 

@@ -1,6 +1,6 @@
 import { bootstrapStatisticCi95, ci95, mean } from "../core/stats";
 import { createRng } from "../core/random";
-import { hasResult, type ResultRow } from "./results";
+import { hasResult, rowsAtCap, type ResultRow } from "./results";
 import type { MethodRole } from "../core/method";
 import { UNOPTIMIZED_ID } from "./method-ids";
 
@@ -56,7 +56,11 @@ export interface SuiteAggregate extends Comparison {
   table: Record<string, Record<string, CellStat>>;
   /** The same comparison against every baseline, `extra-baseline` methods included. */
   allBaselines: Comparison;
+  /** The table and both comparisons again at each system-run cap, from each run's incumbent there (ascending caps). */
+  atCaps: CapAggregate[];
 }
+
+export type CapAggregate = Pick<SuiteAggregate, "table" | "gains" | "headline" | "allBaselines"> & { cap: number };
 
 const PAPER_BASELINES: readonly MethodRole[] = ["baseline"];
 const ALL_BASELINES: readonly MethodRole[] = ["baseline", "extra-baseline"];
@@ -72,6 +76,8 @@ export interface AggregateInput {
   /** Seeds the bootstrap stream; the same suite gives the same interval. */
   bootstrapSeed: string;
   resamples?: number;
+  /** The suite's system-run caps (results.csv's test_at_caps); none: no per-cap aggregates. */
+  runCaps?: readonly number[];
 }
 
 const unitKey = (seed: number, world: number) => `${seed}/${world}`;
@@ -156,5 +162,12 @@ export function aggregateSuite(input: AggregateInput): SuiteAggregate {
     const headlineCi = headlineGain === null || allUnits.length < 2 ? null : bootstrapStatisticCi95(allUnits.length, (idx) => headlineOver(drawn(idx)), rngFor("headline"), resamples);
     return { gains, headline: { gain: headlineGain, ci: headlineCi, systems: headlineSystems } };
   };
-  return { methods, systems: [...input.systems], units, table, ...compare(PAPER_BASELINES, ""), allBaselines: compare(ALL_BASELINES, "all/") };
+  // Each cap is the same aggregation over the runs' incumbents at that cap, with its own bootstrap stream.
+  const atCaps = [...(input.runCaps ?? [])]
+    .sort((a, b) => a - b)
+    .map((cap): CapAggregate => {
+      const { table: capTable, gains, headline, allBaselines } = aggregateSuite({ ...input, rows: rowsAtCap(input.rows, cap), runCaps: undefined, bootstrapSeed: `${input.bootstrapSeed}/cap/${cap}` });
+      return { cap, table: capTable, gains, headline, allBaselines };
+    });
+  return { methods, systems: [...input.systems], units, table, ...compare(PAPER_BASELINES, ""), allBaselines: compare(ALL_BASELINES, "all/"), atCaps };
 }

@@ -62,6 +62,26 @@ function sampleEfficiencyFigure(system: string, rows: readonly ResultRow[], meth
   return { name: `sample-efficiency-${system}`, fig: { data, layout: layout(`${system}: test metric against system runs spent`, "test metric", "global system runs spent (optimization budget)") } };
 }
 
+/** Quality against budget: each method's incumbent at each system-run cap, mean ± 95% CI over seeds × worlds. */
+function budgetCurveFigure(agg: SuiteAggregate, system: string): NamedFigure {
+  const caps = agg.atCaps.map((c) => c.cap);
+  const data = agg.methods.flatMap((m, i) => {
+    const stats = agg.atCaps.map((c) => c.table[system]![m.id]!);
+    if (stats.every((c) => c.mean === null)) return [];
+    return [{
+      type: "scatter",
+      mode: "lines+markers",
+      name: m.id,
+      x: caps,
+      y: stats.map((c) => c.mean),
+      error_y: { type: "data", array: stats.map((c) => c.ci95), visible: true },
+      marker: { size: 9, color: COLORWAY[i % COLORWAY.length], symbol: SYMBOLS[i % SYMBOLS.length] },
+      line: { color: COLORWAY[i % COLORWAY.length] },
+    }];
+  });
+  return { name: `budget-${system}`, fig: { data, layout: layout(`${system}: test metric of the incumbent at each system-run cap (mean ± 95% CI over seeds × worlds)`, "test metric", "system-run cap (k of n components = k/n of a run)") } };
+}
+
 /** LRF against the LLM judge on the same held-out pairs (the judge ablation's runs). */
 function lrfVsJudgeFigure(agg: SuiteAggregate, rows: readonly ResultRow[]): NamedFigure {
   const withJudge = (s: string) => rows.filter((r) => r.system === s && r.judge_pair_accuracy !== null && r.lrf_pair_accuracy !== null);
@@ -116,7 +136,8 @@ function gainFigure(agg: SuiteAggregate, paper: PaperFigures): NamedFigure {
 /** Every figure of a suite; `backendNote` ("SimLM surrogate results, not the paper's numbers") subtitles each. */
 export function suiteFigures(agg: SuiteAggregate, rows: readonly ResultRow[], paper: PaperFigures, backendNote: string): NamedFigure[] {
   const methods = agg.methods.map((m) => m.id);
-  const figures = [scoresFigure(agg), ...agg.systems.map((s) => sampleEfficiencyFigure(s, rows, methods)), lrfVsJudgeFigure(agg, rows), gainFigure(agg, paper)];
+  const curves = agg.atCaps.length > 0 ? agg.systems.map((s) => budgetCurveFigure(agg, s)) : [];
+  const figures = [scoresFigure(agg), ...curves, ...agg.systems.map((s) => sampleEfficiencyFigure(s, rows, methods)), lrfVsJudgeFigure(agg, rows), gainFigure(agg, paper)];
   for (const { fig } of figures) {
     const title = fig.layout!.title as { text: string };
     title.text = `${title.text}<br><sub>${backendNote}</sub>`;

@@ -4,7 +4,7 @@ import { getSystem } from "../systems/registry";
 import type { SystemSettings } from "../systems/settings";
 import { JUDGE_ACCURACY_FILE } from "./judge-accuracy";
 import { getMethod } from "./methods";
-import type { OptimizeJobSpec } from "./optimize-job";
+import type { CapScore, OptimizeJobSpec, OptimizeSummary } from "./optimize-job";
 import { pickLMSettings } from "./lm-settings";
 import { JUDGE_ABLATION_ID } from "./method-ids";
 import type { ResolvedSuite } from "./suite-config";
@@ -20,6 +20,8 @@ export interface RunCell {
   /** null when the method applies to the system; otherwise why not (an "n/a" row, never run). */
   notApplicable: string | null;
   dir: string;
+  /** The suite's system-run caps: a result is complete once it scored the incumbent at each. */
+  runCaps?: readonly number[];
 }
 
 export function cellLabel(cell: Pick<RunCell, "system" | "method" | "seed" | "world">): string {
@@ -37,7 +39,7 @@ export function planSuite(suite: ResolvedSuite, outDir: string): RunCell[] {
       const notApplicable = getMethod(method).notApplicable(built);
       for (const seed of suite.seeds) {
         for (const world of suite.worlds) {
-          cells.push({ system, method, seed, world, settings, notApplicable, dir: path.resolve(outDir, "runs", system, `${method}-s${seed}-w${world}`) });
+          cells.push({ system, method, seed, world, settings, notApplicable, dir: path.resolve(outDir, "runs", system, `${method}-s${seed}-w${world}`), ...(suite.runCaps && { runCaps: suite.runCaps }) });
         }
       }
     }
@@ -58,6 +60,7 @@ export function jobSpec(suite: ResolvedSuite, cell: RunCell): OptimizeJobSpec {
     metaModel: suite.metaModel,
     judgeModel: suite.judgeModel,
     ...(suite.caps !== undefined ? { caps: suite.caps } : {}),
+    ...(suite.runCaps !== undefined ? { runCaps: suite.runCaps } : {}),
     lm: pickLMSettings(suite),
   };
 }
@@ -70,5 +73,17 @@ export function needsJudgeAccuracy(cell: Pick<RunCell, "method">): boolean {
 /** A run is done when its result.json exists (and, for the judge ablation, the judge's accuracy). */
 export function isComplete(cell: RunCell): boolean {
   const dir = new RunDir(cell.dir);
-  return dir.exists("result.json") && (!needsJudgeAccuracy(cell) || dir.exists(JUDGE_ACCURACY_FILE));
+  return hasResultAtCaps(cell) && (!needsJudgeAccuracy(cell) || dir.exists(JUDGE_ACCURACY_FILE));
+}
+
+/**
+ * Whether the cell's result.json holds its result at every cap of the suite: a result from smaller
+ * caps (or none) is resumed, so raising a suite's caps continues its runs to the new largest cap.
+ */
+export function hasResultAtCaps(cell: Pick<RunCell, "dir" | "runCaps">): boolean {
+  const dir = new RunDir(cell.dir);
+  if (!dir.exists("result.json")) return false;
+  if (!cell.runCaps) return true;
+  const scored = new Set((dir.read<OptimizeSummary>("result.json", "run result").test_at_caps as CapScore[] | undefined)?.map((c) => c.cap));
+  return cell.runCaps.every((cap) => scored.has(cap));
 }

@@ -3,7 +3,7 @@ import Papa from "papaparse";
 import { RunDir } from "../core/run-dir";
 import { formatSettings } from "../systems/settings";
 import { JUDGE_ACCURACY_FILE, type JudgeAccuracy } from "./judge-accuracy";
-import { STOPPED_FILE, type OptimizeSummary } from "./optimize-job";
+import { STOPPED_FILE, type CapScore, type OptimizeSummary } from "./optimize-job";
 import { isComplete, type RunCell } from "./plan";
 
 /** One row of results.csv: a (system, method, seed, world) cell as its run directory records it. */
@@ -48,6 +48,8 @@ export interface ResultRow {
   wall_s: number | null;
   backend: string | null;
   tf_backend: string | null;
+  /** The test score of the incumbent at each system-run cap, "250=0.6123;500=0.6301" (empty without caps). */
+  test_at_caps: string;
   run_dir: string;
   note: string;
 }
@@ -56,7 +58,7 @@ export const RESULT_COLUMNS: readonly (keyof ResultRow)[] = [
   "system", "method", "seed", "world", "settings", "status", "test_mean", "test_std", "test_before", "val_before", "val_after",
   "system_runs", "llm_calls", "tokens", "cost_usd",
   "test_system_runs", "test_llm_calls", "test_tokens", "test_cost_usd", "test_se", "test_passes", "meta_model", "judge_model", "lrf_pair_accuracy", "judge_pair_accuracy", "iterations", "accepted",
-  "failed_runs", "parse_failures", "wall_s", "backend", "tf_backend", "run_dir", "note",
+  "failed_runs", "parse_failures", "wall_s", "backend", "tf_backend", "test_at_caps", "run_dir", "note",
 ];
 
 /** Columns that differ between two runs of the same suite (machine load); everything else must not. */
@@ -83,7 +85,7 @@ export function readResultRow(cell: RunCell, outDir: string): ResultRow {
     system_runs: null, llm_calls: null, tokens: null, cost_usd: null,
     test_system_runs: null, test_llm_calls: null, test_tokens: null, test_cost_usd: null, test_se: null, test_passes: null, meta_model: null, judge_model: null,
     lrf_pair_accuracy: null, judge_pair_accuracy: null,
-    iterations: null, accepted: null, failed_runs: null, parse_failures: null, wall_s: null, backend: null, tf_backend: null,
+    iterations: null, accepted: null, failed_runs: null, parse_failures: null, wall_s: null, backend: null, tf_backend: null, test_at_caps: "",
     // Relative, so results.csv is the same on every machine.
     run_dir: path.relative(outDir, cell.dir).split(path.sep).join("/"),
     note: "",
@@ -130,7 +132,26 @@ export function readResultRow(cell: RunCell, outDir: string): ResultRow {
     wall_s: typeof r.wall_s === "number" ? r.wall_s : null,
     backend: r.backend,
     tf_backend: typeof r.tf_backend === "string" ? r.tf_backend : null,
+    test_at_caps: formatCapScores((r.test_at_caps as CapScore[] | undefined) ?? []),
   };
+}
+
+function formatCapScores(scores: readonly CapScore[]): string {
+  return scores.map((c) => `${c.cap}=${c.test}`).join(";");
+}
+
+/** A row's test score at each cap (results.csv's `test_at_caps`). */
+export function capScoresOf(row: Pick<ResultRow, "test_at_caps">): Map<number, number> {
+  if (row.test_at_caps === "") return new Map();
+  return new Map(row.test_at_caps.split(";").map((pair) => pair.split("=").map(Number) as [number, number]));
+}
+
+/**
+ * The rows as they stood at one system-run cap: each run's test score is its incumbent's at the
+ * cap (a run without that cap has no result there), so the suite's aggregation applies unchanged.
+ */
+export function rowsAtCap(rows: readonly ResultRow[], cap: number): ResultRow[] {
+  return rows.map((r) => (hasResult(r) ? { ...r, test_mean: capScoresOf(r).get(cap) ?? null } : r));
 }
 
 export function resultsCsv(rows: readonly ResultRow[]): string {

@@ -33,6 +33,14 @@ export interface SuiteConfig extends LMSettings {
   judgeModel?: string;
   /** Spend caps of each run, test evaluation included (`--max-*` override them per resource). */
   caps?: BudgetCaps;
+  /**
+   * The comparison's system-run caps: every method runs to the largest, and the incumbent each
+   * held at every cap is test-scored (quality against budget). Without them methods stop at their
+   * own step counts.
+   */
+  runCaps?: number[];
+  /** The cap whose gain stands beside the paper's headline (one of `runCaps`; default: the largest). */
+  headlineCap?: number;
   /** Values for system settings, by system id then setting name; the rest take the backend's defaults. */
   settings?: Record<string, Record<string, string>>;
 }
@@ -104,7 +112,7 @@ function systemSettings(file: string, value: unknown): Record<string, Record<str
 export function parseSuiteConfig(raw: unknown, file: string): SuiteConfig {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new UsageError(`${file}: a suite must be a JSON object`);
   const r = raw as Record<string, unknown>;
-  const known = ["name", "description", "systems", "methods", "seeds", "worlds", "preset", "backend", "model", "metaModel", "judgeModel", "caps", "settings", ...LM_SETTING_NAMES];
+  const known = ["name", "description", "systems", "methods", "seeds", "worlds", "preset", "backend", "model", "metaModel", "judgeModel", "caps", "runCaps", "headlineCap", "settings", ...LM_SETTING_NAMES];
   for (const key of Object.keys(r)) if (!known.includes(key)) fail(file, key, `is not a suite field (known: ${known.join(", ")})`);
   if (typeof r.name !== "string" || !/^[a-z0-9][a-z0-9_-]*$/.test(r.name)) fail(file, "name", "must be a lower-case id (letters, digits, - and _)");
   if (r.preset !== "quick" && r.preset !== "paper") fail(file, "preset", `must be "quick" or "paper"`);
@@ -113,6 +121,9 @@ export function parseSuiteConfig(raw: unknown, file: string): SuiteConfig {
   for (const field of ["model", "metaModel", "judgeModel"]) if (r[field] !== undefined && (typeof r[field] !== "string" || r[field] === "")) fail(file, field, "must be a model name");
   const capsProblem = r.caps === undefined ? null : capsIssue(r.caps);
   if (capsProblem) fail(file, capsProblem.key === null ? "caps" : `caps.${capsProblem.key}`, capsProblem.problem);
+  const runCaps = r.runCaps === undefined ? undefined : intList(file, "runCaps", r.runCaps);
+  if (runCaps?.includes(0)) fail(file, "runCaps", "must list caps ≥ 1");
+  if (r.headlineCap !== undefined && (runCaps === undefined || !runCaps.includes(r.headlineCap as number))) fail(file, "headlineCap", `must be one of "runCaps" (${runCaps?.join(", ") ?? "none given"})`);
   for (const name of LM_SETTING_NAMES) {
     const problem = r[name] === undefined ? undefined : lmSettingProblem(name, r[name]);
     if (problem) fail(file, name, problem);
@@ -130,6 +141,7 @@ export function parseSuiteConfig(raw: unknown, file: string): SuiteConfig {
     ...(r.metaModel !== undefined ? { metaModel: r.metaModel as string } : {}),
     ...(r.judgeModel !== undefined ? { judgeModel: r.judgeModel as string } : {}),
     ...(r.caps !== undefined ? { caps: r.caps as BudgetCaps } : {}),
+    ...(runCaps !== undefined ? { runCaps: [...runCaps].sort((a, b) => a - b), headlineCap: (r.headlineCap as number | undefined) ?? Math.max(...runCaps) } : {}),
     ...(r.settings !== undefined ? { settings: systemSettings(file, r.settings) } : {}),
     ...pickLMSettings(r as LMSettings),
   };

@@ -7,7 +7,7 @@ import { aggregateSuite, type SuiteAggregate } from "./aggregate";
 import { suiteFigures, writeFigures, type FiguresOutcome } from "./figures";
 import { getMethod } from "./methods";
 import { loadPaperFigures } from "./paper";
-import { cellLabel, isComplete, jobSpec, needsJudgeAccuracy, planSuite, type RunCell } from "./plan";
+import { cellLabel, hasResultAtCaps, isComplete, jobSpec, needsJudgeAccuracy, planSuite, type RunCell } from "./plan";
 import { runPool } from "./pool";
 import { ERROR_FILE, readResultRow, resultsCsv, type ResultRow } from "./results";
 import { backendNote, summaryMarkdown, terminalSummary } from "./summary";
@@ -67,7 +67,7 @@ async function runSuiteLocked(suite: ResolvedSuite, outDir: string, options: Sui
   const byKey = new Map(pending.map((c) => [cellLabel(c), c]));
   const jobs: WorkerJob[] = pending.map((c) => {
     fs.rmSync(path.join(c.dir, ERROR_FILE), { force: true });
-    return { key: cellLabel(c), spec: jobSpec(suite, c), dir: c.dir, resultExists: new RunDir(c.dir).exists("result.json"), judgeAccuracy: needsJudgeAccuracy(c) };
+    return { key: cellLabel(c), spec: jobSpec(suite, c), dir: c.dir, resultExists: hasResultAtCaps(c), judgeAccuracy: needsJudgeAccuracy(c) };
   });
   const ran: string[] = [];
   let failed = 0;
@@ -101,6 +101,7 @@ async function runSuiteLocked(suite: ResolvedSuite, outDir: string, options: Sui
     worlds: suite.worlds,
     paperSystems: new Set(Object.keys(paper.systems)),
     bootstrapSeed: `suite/${suite.name}`,
+    runCaps: suite.runCaps,
   });
   const figures = interrupted ? null : await writeFigures(path.join(outDir, "figures"), `Suite "${suite.name}"`, suiteFigures(agg, rows, paper, backendNote(suite)), options.png);
   const summaryInput = { suite, agg, rows, paper, sources: Object.fromEntries(methods.map((m) => [m.id, m.source])), figures, interrupted };

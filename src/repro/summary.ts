@@ -3,7 +3,7 @@ import { markdownTable, textTable, type Row } from "../display/table";
 import { SIMLM_VERSION } from "../lm/sim/simlm";
 import { getSystem } from "../systems/registry";
 import { formatSettings } from "../systems/settings";
-import type { CellStat, Comparison, SuiteAggregate, SystemGain } from "./aggregate";
+import type { CapAggregate, CellStat, Comparison, SuiteAggregate, SystemGain } from "./aggregate";
 import type { FiguresOutcome } from "./figures";
 import { paperGain, type PaperFigures } from "./paper";
 import { cellLabel, needsJudgeAccuracy } from "./plan";
@@ -98,14 +98,21 @@ function averageText(comparison: Comparison, units: number): string {
   return `**${percent(comparison.headline.gain)}** (${ci})`;
 }
 
-function headlineLine(agg: SuiteAggregate, paper: PaperFigures): string {
+/** The comparison the headline is taken from: the suite's stated cap when it has caps, else the runs' final states. */
+function headlineAggregate(agg: SuiteAggregate, suite: ResolvedSuite): { at: string; agg: Pick<SuiteAggregate, "headline" | "gains" | "allBaselines" | "methods" | "units"> } {
+  const atCap = agg.atCaps.find((c) => c.cap === suite.headlineCap);
+  return atCap ? { at: `At the ${atCap.cap.toLocaleString("en-US")}-system-run cap, a`, agg: { ...agg, headline: atCap.headline, gains: atCap.gains, allBaselines: atCap.allBaselines } } : { at: "A", agg };
+}
+
+function headlineLine(full: SuiteAggregate, paper: PaperFigures, suite: ResolvedSuite): string {
+  const { at, agg } = headlineAggregate(full, suite);
   const p = `the paper reports **${paper.headline.averageImprovementPercent}%** (${paper.headline.source})`;
   if (agg.headline.gain === null) {
-    return `Average gain over the paper's systems: **n/a** — no system of the paper with a defined gain is in this suite (the toy system is a teaching system, not one of the paper's five); ${p}.`;
+    return `${at}verage gain over the paper's systems: **n/a** — no system of the paper with a defined gain is in this suite (the toy system is a teaching system, not one of the paper's five); ${p}.`;
   }
   const extras = agg.methods.filter((m) => m.role === "extra-baseline").map((m) => m.id);
   const all = extras.length > 0 ? ` Against every baseline, ${extras.join(" and ")} included: ${averageText(agg.allBaselines, agg.units.length)}.` : "";
-  return `Average gain over the paper's baselines on the paper's systems (${agg.headline.systems.join(", ")}): ${averageText(agg, agg.units.length)}; ${p}.${all}`;
+  return `${at}verage gain over the paper's baselines on the paper's systems (${agg.headline.systems.join(", ")}): ${averageText(agg, agg.units.length)}; ${p}.${all}`;
 }
 
 /** Failed system runs (left out of every score) and unparsed replies (scored 0), over the cells with a result. */
@@ -158,6 +165,43 @@ function lrfJudgeRows(agg: SuiteAggregate, rows: readonly ResultRow[]): Row[] {
   });
 }
 
+/** Test metric of each method's incumbent at each cap (mean ± 95% CI over seeds × worlds), one table per system. */
+function capScoreRows(agg: SuiteAggregate, system: string, rows: readonly ResultRow[]): Row[] {
+  const failed = (method: string) => rows.filter((r) => r.system === system && r.method === method && hasFailed(r)).length;
+  return agg.methods.map((m) => ({
+    method: m.id,
+    ...Object.fromEntries(agg.atCaps.map((c) => [`${c.cap} runs`, cellText(c.table[system]![m.id]!, failed(m.id))])),
+  }));
+}
+
+/** The average gain (and each system's) at each cap, against the paper's baselines and against all. */
+function capGainRows(atCaps: readonly CapAggregate[], headlineCap: number | undefined): Row[] {
+  return atCaps.map((c) => ({
+    cap: `${c.cap}${c.cap === headlineCap ? " (headline)" : ""}`,
+    "average gain": percent(c.headline.gain),
+    "95% bootstrap CI": interval(c.headline.ci),
+    "over all baselines": `${percent(c.allBaselines.headline.gain)} ${interval(c.allBaselines.headline.ci)}`,
+    ...Object.fromEntries(c.gains.map((g) => [g.system, `${percent(g.gain)}${g.bestBaseline ? ` vs ${g.bestBaseline.method}` : ""}`])),
+  }));
+}
+
+function budgetSection(agg: SuiteAggregate, suite: ResolvedSuite, rows: readonly ResultRow[]): string[] {
+  if (agg.atCaps.length === 0) return [];
+  return [
+    "## Quality against budget",
+    "",
+    `Every method ran to the shared cap of ${Math.max(...agg.atCaps.map((c) => c.cap))} system runs (a rollout over k of a system's n components costs k/n of a run;`,
+    "validation runs count too and are reported apart in each run's trajectory.csv). At each cap, each run's incumbent — the state",
+    "it held after its last step within the cap — was scored on the test split; the gain formula and bootstrap are the ones above.",
+    "",
+    "### Gain of Optimas over the best baseline at each cap",
+    "",
+    markdownTable(capGainRows(agg.atCaps, suite.headlineCap)),
+    "",
+    ...agg.systems.flatMap((s) => [`### ${systemHeader(s)}: test metric at each cap`, "", markdownTable(capScoreRows(agg, s, rows)), ""]),
+  ];
+}
+
 function paperRows(paper: PaperFigures): Row[] {
   const systems = Object.keys(paper.systems);
   return paper.methods.map((m) => ({ method: m, ...Object.fromEntries(systems.map((s) => [`${s} (${paper.systems[s]!.metric})`, fixed(paper.systems[s]!.values[m] ?? null, 2)])) }));
@@ -202,8 +246,9 @@ export function summaryMarkdown(input: SummaryInput): string {
     "",
     markdownTable(gainRows(agg, paper)),
     "",
-    headlineLine(agg, paper),
+    headlineLine(agg, paper, suite),
     "",
+    ...budgetSection(agg, suite, rows),
     "## Budget spent (mean per run with a result)",
     "",
     markdownTable(budgetRows(agg, rows, surrogate)),
@@ -245,6 +290,8 @@ export function terminalSummary(input: SummaryInput): string {
     "",
     textTable(gainRows(agg, paper)),
     "",
-    headlineLine(agg, paper).replace(/\*\*/g, ""),
+    ...(agg.atCaps.length > 0 ? ["", textTable(capGainRows(agg.atCaps, suite.headlineCap))] : []),
+    "",
+    headlineLine(agg, paper, suite).replace(/\*\*/g, ""),
   ].join("\n");
 }
