@@ -205,6 +205,11 @@ test("a component whose LRF head is not known to beat chance is not optimized ag
   assert.ok(cp.history.length === 4 && cp.history.every((h) => h.skipped === "lrf-at-chance" && h.candidates.length === 0 && !h.accepted && !h.poolBuilt));
   assert.ok(cp.history.every((h) => h.freshPairs === 0 || h.lrfAlignment.pairs > 0), "fresh pairs were still measured");
   assert.ok(Object.keys(cp.inputPools!).length === 0);
+  // The final component scored by the exact metric needs no head: it is optimized whenever selected.
+  const exact = await run(tmp(), { alignmentZ: 1e6, finalComponentScoring: "global-metric", iterations: 6 });
+  const finalTurns = exact.cp.history.filter((h) => h.component === "answerer");
+  assert.ok(finalTurns.length > 0 && finalTurns.every((h) => h.skipped === undefined && h.candidates.length > 0));
+  assert.ok(exact.cp.history.filter((h) => h.component !== "answerer").every((h) => h.skipped === "lrf-at-chance"));
   // Off, the same heads are optimized.
   const gated = await run(tmp(), { alignmentZ: 1e6, requireAlignedLrf: false });
   assert.ok(gated.cp.history.every((h) => h.skipped === undefined) && gated.cp.history.some((h) => h.candidates.length > 0));

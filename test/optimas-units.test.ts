@@ -16,7 +16,7 @@ import type { LocalReward } from "../src/optimas/local-reward";
 import { SIMLM_META_MODELS } from "../src/repro/meta-model";
 
 /** Selection settings the tests do not vary: no alignment evidence, the default weights. */
-const NEUTRAL: Pick<SelectionInput, "lastAccepted" | "alignment" | "alignmentZ" | "exploration"> = { lastAccepted: {}, alignment: {}, alignmentZ: 1.645, exploration: 0.05 };
+const NEUTRAL: Pick<SelectionInput, "lastAccepted" | "alignment" | "scoredExactly" | "alignmentZ" | "exploration"> = { lastAccepted: {}, alignment: {}, scoredExactly: [], alignmentZ: 1.645, exploration: 0.05 };
 
 const cand = (answer: string, score: number): Candidate => ({ outputs: { answer }, score, failures: 0 });
 
@@ -68,6 +68,8 @@ test("selection prefers the component whose LRF head is known to beat chance", (
   const expected = (wilsonLowerBound(alignment.a, 1.645) - 0.5 + 0.05) / (wilsonLowerBound(alignment.a, 1.645) - 0.5 + 0.1);
   assert.ok(Math.abs(aligned.a! - expected) < 1e-9, `${aligned.a} vs ${expected}`);
   assert.ok(aligned.a! > 0.8);
+  // A component scored by the exact metric is trusted as a perfect head.
+  assert.ok(selectComponent({ ...input, scoredExactly: ["b"] }, createRng("s")).probabilities.b! > 0.5);
   // Without the alignment weight the two are a coin flip.
   assert.equal(selectComponent({ ...input, rule: "fresh-gap" }, createRng("s")).probabilities.a, 0.5);
 });

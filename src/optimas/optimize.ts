@@ -19,6 +19,7 @@ import { VALIDATION_SAMPLE_INDEX } from "../core/method";
 import { INITIAL_INCUMBENT, incumbentId, saveIncumbent, trajectoryRow, writeTrajectory, type TrajectoryRow } from "../core/trajectory";
 import { optimizePrompt } from "./optimizers/prompt";
 import { optimizeSearch, perInputSelector } from "./optimizers/search";
+import { scoredByMetric } from "./optimizers/score";
 import { optimizeWeights } from "./optimizers/weights";
 import type { InputRow, LocalOptimizerArgs, LocalOptimizerResult, ScoredCandidate } from "./optimizers/types";
 
@@ -213,6 +214,7 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
           lastSelected: cp.lastSelected,
           lastAccepted: Object.fromEntries(cp.history.map((h) => [h.component, h.accepted])),
           alignment: alignmentOf(cp),
+          scoredExactly: components.map((c) => c.name).filter((n) => scoredByMetric(system, n, config)),
           iteration: it,
           rule: config.selection,
           temperature: config.selectionTemperature,
@@ -249,7 +251,7 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
       // Local optimization against the component's local reward, if its head is known to beat chance.
       t = Date.now();
       const tally = alignmentOf(cp)[component.name];
-      const atChance = config.requireAlignedLrf && !isAligned(tally, config.alignmentZ);
+      const atChance = config.requireAlignedLrf && !scoredByMetric(system, component.name, config) && !isAligned(tally, config.alignmentZ);
       const snapshot = system.stateDict();
       let result: LocalOptimizerResult | undefined;
       let poolBuilt = false;

@@ -31,6 +31,8 @@ export interface SelectionInput {
   lastAccepted: Readonly<Record<string, boolean>>;
   /** Out-of-sample pair tallies of each component's LRF head (see alignment.ts). */
   alignment: Readonly<AlignmentTallies>;
+  /** Components whose candidates are scored by the exact metric, not a head: trusted fully. */
+  scoredExactly: readonly string[];
   iteration: number;
   rule: SelectionRule;
   temperature: number;
@@ -70,7 +72,8 @@ export function expectedGap(examples: readonly { candidates: readonly { score: n
 export function selectComponent(input: SelectionInput, rng: Rng): Selection {
   const weighAlignment = input.rule === "aligned-fresh-gap";
   const gaps = input.components.map((c) => (input.rule === "reference-offline-gap" ? input.offlineGaps[c] ?? 0 : input.recentGaps[c] ?? 0));
-  const measured = input.components.map((c) => (weighAlignment ? Math.max(wilsonLowerBound(input.alignment[c], input.alignmentZ) - 0.5, 0) + input.exploration : 1));
+  const lowerBound = (c: string) => (input.scoredExactly.includes(c) ? 1 : wilsonLowerBound(input.alignment[c], input.alignmentZ));
+  const measured = input.components.map((c) => (weighAlignment ? Math.max(lowerBound(c) - 0.5, 0) + input.exploration : 1));
   // Exploration 0 with no head above chance leaves nothing to weigh: the gaps decide alone.
   const trust = measured.some((t) => t > 0) ? measured : measured.map(() => 1);
   const cooling = input.components.map((c) => {

@@ -4,6 +4,8 @@ import { mapLimit } from "../../core/concurrency";
 import { rerunTransient, StageFailures } from "../../core/run-failures";
 import { mean } from "../../core/stats";
 import { LOCAL_SAMPLE_INDEX } from "../input-pool";
+import type { CompoundSystem } from "../../core/system";
+import type { OptimasConfig } from "../config";
 import type { InputRow, LocalOptimizerArgs } from "./types";
 
 /**
@@ -14,6 +16,11 @@ import type { InputRow, LocalOptimizerArgs } from "./types";
  * A call that fails transiently is re-run with the same sample index; one that still fails is
  * counted and its row left out of the mean, never scored.
  */
+/** The final component under "global-metric" scoring: its candidates are scored exactly, not by its LRF head. */
+export function scoredByMetric(system: CompoundSystem, componentName: string, config: Pick<OptimasConfig, "finalComponentScoring">): boolean {
+  return config.finalComponentScoring === "global-metric" && system.indexOf(componentName) === system.components.length - 1;
+}
+
 export async function scoreCandidate(args: LocalOptimizerArgs, override: ComponentOverride, label: string): Promise<number> {
   const { system, component, rows, reward, ctx, config } = args;
   const callCtx = ctx.withStage("optimize").withOverrides({ [component.name]: override });
@@ -32,8 +39,7 @@ export async function scoreCandidate(args: LocalOptimizerArgs, override: Compone
   const counts = stage.finish();
   if (!counts.clean) ctx.tracer.event("failure", { component: component.name, label, failures: counts.toJSON() });
   const ok = called.filter((c): c is { row: InputRow; outputs: Fields } => c !== null);
-  const isFinal = system.indexOf(component.name) === system.components.length - 1;
-  if (isFinal && config.finalComponentScoring === "global-metric") {
+  if (scoredByMetric(system, component.name, config)) {
     return mean(await Promise.all(ok.map(({ row, outputs }) => system.scoreOutputs({ ...row.inputs, ...outputs }, row.example))));
   }
   const scores = await reward.score(component, ok.map(({ row, outputs }) => ({ inputs: row.inputs, outputs })));
