@@ -74,7 +74,8 @@ export class BudgetStopError extends BudgetExceededError {
   /** A run's directory continues with `optimas resume <dir> --max-… <higher>`. */
   static runStopped(refusal: BudgetExceededError, spent: { optimize: BudgetSpent; test: BudgetSpent }, runDir: string): BudgetStopError {
     const r = refusal.resource;
-    const amount = (s: BudgetSpent) => (r === "costUsd" ? s[r].toFixed(4) : String(s[r]));
+    // Money to 4 decimals; system runs are fractional (k/n of a run), shown to 2.
+    const amount = (s: BudgetSpent) => (r === "costUsd" ? s[r].toFixed(4) : r === "systemRuns" ? String(Number(s[r].toFixed(2))) : String(s[r]));
     const total = { ...spent.optimize, [r]: spent.optimize[r] + spent.test[r] };
     return new BudgetStopError(
       r,
