@@ -11,7 +11,7 @@ import { RunContext } from "../src/core/context";
 import { VALIDATION_SAMPLE_INDEX, type MethodOutcome } from "../src/core/method";
 import { RunDir } from "../src/core/run-dir";
 import { parseReply } from "../src/core/signature";
-import { CompoundSystem, type Example, type StateDict } from "../src/core/system";
+import { CompoundSystem, meanOfRan, type Example, type StateDict } from "../src/core/system";
 import type { BudgetCaps } from "../src/core/budget";
 import { EDIT } from "../src/lm/meta-prompts";
 import type { ChatMeta, ChatRequest, ChatResponse, LM } from "../src/core/lm-types";
@@ -20,7 +20,10 @@ import { createRuntime, separateContext, type Runtime } from "../src/repro/runti
 import { buildToySystem } from "../src/systems/toy/index";
 import { SIMLM_META_MODELS } from "../src/repro/meta-model";
 
-const CAPS: BudgetCaps = { systemRuns: 600, llmCalls: 6000 };
+// Room for every method to finish: a spend that stops mid-evaluation depends on which concurrent
+// calls were in flight, so "the same result twice" compares finished runs (each gate comparison
+// re-measures the incumbent, about 2 × 60 validation runs on the toy system).
+const CAPS: BudgetCaps = { systemRuns: 1500, llmCalls: 8000 };
 const APPLICABLE_TO_TOY = ["unoptimized", "llmselector", "hbc", "textgrad", "mipro", "mipro-demos", "opro"];
 
 /** Records every chat call (skill and reply) on the way to the real client. */
@@ -64,7 +67,8 @@ async function runOnToy(id: string, caps: BudgetCaps = CAPS, dir = fs.mkdtempSyn
 async function rescoreValidation(rt: Runtime): Promise<number> {
   const { ctx } = separateContext(rt);
   const { valSize, valRepeats } = sharedProtocol("quick", SIMLM_META_MODELS);
-  return (await rt.system.evaluate(rt.data.val.slice(0, valSize), ctx.withSample(VALIDATION_SAMPLE_INDEX), { repeats: valRepeats })).mean;
+  // The gate's score: the mean over examples of each example's mean over its passes (core/gate.ts).
+  return meanOfRan((await rt.system.evaluate(rt.data.val.slice(0, valSize), ctx.withSample(VALIDATION_SAMPLE_INDEX), { repeats: valRepeats })).perExample);
 }
 
 function assertWithin(rt: Runtime, caps: BudgetCaps): void {
@@ -105,7 +109,9 @@ for (const id of APPLICABLE_TO_TOY) {
     assertWithin(a.rt, CAPS);
     assert.ok(a.outcome.status === "finished" || a.outcome.status === "budget", a.outcome.status);
     assert.ok(Number.isFinite(a.outcome.valBefore) && Number.isFinite(a.outcome.valAfter));
-    assert.ok(a.outcome.valAfter! >= a.outcome.valBefore!, "the gate kept a state that scores below the start");
+    // Every accepted change beat the incumbent's pooled score on the same passes; the incumbent's
+    // score itself may fall below the start's, as re-measuring dilutes a lucky first validation.
+    for (const step of a.history.steps.filter((s) => s.accepted === true)) assert.ok((step.valAfter as number) > (step.valBefore as number), `step ${String(step.step)} accepted without a gain`);
     assert.ok(a.outcome.accepted <= a.outcome.iterations);
     assert.equal(a.history.status, a.outcome.status);
     assert.equal(a.history.steps.length, a.outcome.iterations);
@@ -113,7 +119,8 @@ for (const id of APPLICABLE_TO_TOY) {
     if (id === "unoptimized") assert.equal(a.outcome.iterations, 0);
     // The state left in the system is the one the method reports and saved.
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(a.dir, "system-state.json"), "utf8")), a.state);
-    assert.equal(await rescoreValidation(a.rt), a.outcome.valAfter);
+    // Without a comparison the reported score is the start's passes, as measured again here.
+    if (a.history.gate!.nextPass === sharedProtocol("quick", SIMLM_META_MODELS).valRepeats) assert.equal(await rescoreValidation(a.rt), a.outcome.valAfter);
     if (a.outcome.accepted === 0) assert.deepEqual(a.state, buildToySystem().stateDict());
     else assert.notDeepEqual(a.state, buildToySystem().stateDict());
 

@@ -22,9 +22,12 @@ import type { ChatMeta, ChatRequest, LMProvider } from "../src/core/lm-types";
 import { resolveConfig } from "../src/optimas/config";
 import { runOptimas, type Checkpoint } from "../src/optimas/optimize";
 import { toyEntry } from "../src/systems/toy";
+import { TEST_SAMPLE_INDEX } from "../src/core/test-score";
 
 const WORLD = 1;
-const SMALL = { iterations: 4, initialTrainSize: 8, perIterationNewData: 4, valSize: 10, lrfEpochs: 5, promptCandidates: 2, localTrainSize: 6 };
+// Heads are optimized against even before they are known to beat chance: with 8 training examples
+// they rarely are, and an end state with accepted changes is what the fault runs must reproduce.
+const SMALL = { iterations: 4, initialTrainSize: 8, perIterationNewData: 4, valSize: 10, lrfEpochs: 5, promptCandidates: 2, localTrainSize: 6, requireAlignedLrf: false };
 const CONFIG = resolveConfig("quick", { metaModel: "sim-l", judgeModel: "sim-l" }, SMALL);
 const data = toyEntry.load({});
 const servers: SimServer[] = [];
@@ -68,7 +71,7 @@ async function session(provider: LMProvider, dir: string): Promise<Outcome> {
   const system = toyEntry.build({});
   const out = await runOptimas({ system, train: data.train, val: data.val, ctx, config: CONFIG, runDir: new RunDir(dir) });
   out.lrf.dispose();
-  const test = await system.evaluate(data.test.slice(0, 20), out.evalCtx.withStage("test").withSample(800_000), { repeats: 2 });
+  const test = await system.evaluate(data.test.slice(0, 20), out.evalCtx.withStage("test").withSample(TEST_SAMPLE_INDEX), { repeats: 2 });
   return { cp: out.checkpoint, state: system.stateDict(), test: test.mean, systemRuns: ctx.budget.spent.systemRuns, retries: client.ledger.snapshot().retries.count };
 }
 

@@ -16,6 +16,7 @@ import type { ChatMeta, ChatRequest, ChatResponse, LM } from "../src/core/lm-typ
 import { collectPreferences } from "../src/optimas/collect";
 import { GlobalScorer } from "../src/baselines/scorer";
 import { FailureCounts } from "../src/core/failure";
+import { roundRollout } from "../src/core/sample-indices";
 
 /** An error as the LM client throws when its retries ran out. */
 class ExhaustedError extends Error {
@@ -150,13 +151,13 @@ test("a reply the parser cannot read scores 0 and is counted as a parse failure,
 });
 
 test("preference collection leaves failed rollouts out of a candidate's score and counts them", async () => {
-  // Upstream draws k; the second rollout (sample index 1001) of ex0's k=2 candidate runs out of retries for good.
+  // Upstream draws k; the second rollout (roundRollout(0, 1)) of ex0's k=2 candidate runs out of retries for good.
   const draw = new FunctionComponent(
     { name: "draw", description: "", inputFields: ["x"], outputFields: ["v"], variable: { kind: "params", value: { k: 1 }, space: { k: [1, 2] } } },
     (_inputs, env) => ({ v: env.variable?.kind === "params" ? Number(env.variable.value.k) : 0 }),
   );
   const finish = new FunctionComponent({ name: "finish", description: "", inputFields: ["x", "v"], outputFields: ["y"] }, (inputs, env) => {
-    if (Number(inputs.x) === 0 && Number(inputs.v) === 2 && env.ctx.sampleIndex === 1001) throw new ExhaustedError("retries ran out");
+    if (Number(inputs.x) === 0 && Number(inputs.v) === 2 && env.ctx.sampleIndex === roundRollout(0, 1)) throw new ExhaustedError("retries ran out");
     return { y: Number(inputs.v) };
   });
   const system = new CompoundSystem({ name: "c", components: [draw, finish], metric: (p) => Number(p.y) / 2 });

@@ -7,6 +7,7 @@ import type { Demo, VariablePatch } from "../core/variable";
 import { collectPreferences, type Candidate, type CollectedExample } from "../optimas/collect";
 import { policyRows, sampleAndScore } from "./policy-rollouts";
 import { runBaseline, type BaselineSession } from "./session";
+import { roundRollout } from "../core/sample-indices";
 
 /**
  * Hierarchical behaviour cloning (the paper's HBC baseline): visit the components in topological
@@ -34,7 +35,6 @@ const SETTINGS: Record<Preset, { trainSize: number; samples: number; rollouts: n
 type Settings = (typeof SETTINGS)[Preset];
 
 /** Keeps the sample indices of each component's rollouts apart. */
-const ROUND_STRIDE = 1000;
 
 /** Re-samples a prompt, params or model component and returns the cloned variable patch. */
 async function cloneByCollection(session: BaselineSession, component: Component, round: number, settings: Settings): Promise<{ patch: VariablePatch | undefined; summary: Record<string, Json> }> {
@@ -99,7 +99,7 @@ async function cloneWeights(session: BaselineSession, component: Component, roun
   const variable = component.variable;
   if (variable?.kind !== "weights" || !isTrainable(component)) throw new Error(`hbc: component "${component.name}" has no trainable weights`);
   const batch = shuffled(train, ctx.rng(`hbc/batch/${component.name}`)).slice(0, settings.trainSize);
-  const runCtx = ctx.withStage("optimize").withSample(ROUND_STRIDE * (round + 1));
+  const runCtx = ctx.withStage("optimize").withSample(roundRollout(round, 0));
   const concurrency = session.protocol.concurrency;
   const policy = await component.policyFrom(variable.value);
   try {

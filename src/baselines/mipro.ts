@@ -10,6 +10,7 @@ import { promptComponents, targetSkill, TRAIN_SAMPLE_INDEX } from "./protocol";
 import { GlobalScorer } from "./scorer";
 import { patchOverrides, runBaseline, type BaselineSession, type GateResult, type Patches } from "./session";
 import { CategoricalTpe } from "./tpe";
+import { proposalSample } from "../core/sample-indices";
 
 /**
  * DSPy's MIPROv2 (Opsahl-Ong et al. 2024), in the two configurations the comparison uses:
@@ -102,7 +103,7 @@ async function proposeInstructions(session: BaselineSession, component: Componen
     const reply = await callMeta(
       PROPOSE,
       { component_description: grounding, scored_instructions: scoredInstructionsText([{ instruction: current, score: session.bestScore }]), tip: TIPS[Math.floor(rng() * TIPS.length)]! },
-      { lm: session.args.ctx.lm, model: session.protocol.metaModel, skill: "meta.propose", targetSkill: targetSkill(component), temperature: 0.7, sampleIndex: i, stage: "optimize" },
+      { lm: session.args.ctx.lm, model: session.protocol.metaModel, skill: "meta.propose", targetSkill: targetSkill(component), temperature: 0.7, sampleIndex: proposalSample(0, i), stage: "optimize" },
     );
     const instruction = String(reply.proposed_instruction ?? "").trim();
     if (instruction !== "" && !instructions.includes(instruction)) instructions.push(instruction);

@@ -3,6 +3,7 @@ import { shuffled } from "../core/random";
 import { callMeta, PROPOSE, scoredInstructionsText, TIPS, type ScoredInstruction } from "../lm/meta-prompts";
 import { promptComponents, targetSkill, TRAIN_SAMPLE_INDEX } from "./protocol";
 import { GlobalScorer } from "./scorer";
+import { proposalSample } from "../core/sample-indices";
 import { patchOverrides, runBaseline } from "./session";
 
 /**
@@ -52,7 +53,7 @@ export const oproMethod: Method = {
             const reply = await callMeta(
               PROPOSE,
               { component_description: component.description, scored_instructions: scoredInstructionsText(shown), tip: TIPS[Math.floor(rng() * TIPS.length)]! },
-              { lm: ctx.lm, model: session.protocol.metaModel, skill: "meta.propose", targetSkill: targetSkill(component), temperature: 0.7, sampleIndex: step * 100 + j, stage: "optimize" },
+              { lm: ctx.lm, model: session.protocol.metaModel, skill: "meta.propose", targetSkill: targetSkill(component), temperature: 0.7, sampleIndex: proposalSample(step, j), stage: "optimize" },
             );
             const instruction = String(reply.proposed_instruction ?? "").trim();
             if (instruction === "" || history.some((h) => h.instruction === instruction) || proposals.some((p) => p.instruction === instruction)) continue;

@@ -3,6 +3,7 @@ import { LLMComponent } from "../core/llm-component";
 import type { MetaModels, Preset } from "../core/method";
 import type { CompoundSystem } from "../core/system";
 import { resolveConfig, type OptimasConfig } from "../optimas/config";
+import { trainSample } from "../core/sample-indices";
 
 /**
  * What every baseline shares with Optimas so that a comparison changes only the method, read from
@@ -20,7 +21,7 @@ export function sharedProtocol(preset: Preset, models: MetaModels): SharedProtoc
 }
 
 /** Sample index of the training-minibatch runs baselines score candidates with (validation has its own). */
-export const TRAIN_SAMPLE_INDEX = 0;
+export const TRAIN_SAMPLE_INDEX = trainSample(0);
 
 /** The skill of the component a meta-prompt is about (SimLM routing metadata; real endpoints ignore it). */
 export function targetSkill(component: Component): string | undefined {

@@ -3,6 +3,7 @@ import { shuffled } from "../core/random";
 import { mean } from "../core/stats";
 import { policyRows, sampleAndScore, trainableComponents } from "./policy-rollouts";
 import { runBaseline } from "./session";
+import { roundRollout } from "../core/sample-indices";
 
 /**
  * REINFORCE (Williams 1992) for the local models, as the paper's Amazon baseline: each trainable
@@ -21,7 +22,6 @@ const SETTINGS: Record<Preset, { epochs: number; batchSize: number; samples: num
 };
 
 /** Keeps the sample indices of every epoch's runs apart. */
-const EPOCH_STRIDE = 1000;
 
 export const reinforceMethod: Method = {
   id: "reinforce",
@@ -41,7 +41,7 @@ export const reinforceMethod: Method = {
         const rng = ctx.rng(`reinforce/${component.name}`);
         try {
           for (let epoch = 1; epoch <= settings.epochs; epoch++) {
-            const runCtx = ctx.withStage("optimize").withSample(EPOCH_STRIDE * epoch);
+            const runCtx = ctx.withStage("optimize").withSample(roundRollout(epoch, 0));
             const batch = shuffled(train, rng).slice(0, settings.batchSize);
             const rows = await policyRows(system, component.name, batch, runCtx, concurrency, session.failures.collection);
             const scored = await sampleAndScore(system, component.name, policy, rows, { samples: settings.samples, rng, ctx: runCtx, concurrency, failures: session.failures.collection });

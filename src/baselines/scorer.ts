@@ -7,7 +7,7 @@ import { summarizePasses, type CompoundSystem, type Example, type RunResult } fr
 
 /**
  * Scores system states with the global metric: one full system run per (state, example, pass),
- * pass r at sample index `sampleIndex + r`, aggregated exactly as `CompoundSystem.evaluate` does.
+ * pass r at sample index `first + r` (default `sampleIndex + r`), aggregated exactly as `CompoundSystem.evaluate` does.
  * A state is the effective variables and configs of every component under the given overrides; a
  * (state, example, pass) already scored is not run again, as a response cache would answer it, so
  * re-validating the incumbent or re-scoring a repeated candidate costs nothing. A run that failed
@@ -23,6 +23,8 @@ export interface Scores {
   perExample: (number | null)[];
   /** Mean over passes of each pass's mean (CompoundSystem.evaluate's `mean`). */
   mean: number;
+  /** passes[r][i]: pass r on example i; null for a run that failed. */
+  passes: (number | null)[][];
 }
 
 export class GlobalScorer {
@@ -36,24 +38,24 @@ export class GlobalScorer {
     readonly failures: FailureCounts,
   ) {}
 
-  /** The global metric of the system under `overrides` on `examples`, over `repeats` passes. */
-  async evaluate(examples: readonly Example[], overrides: Overrides = {}, repeats = this.options.repeats ?? 1): Promise<Scores> {
+  /** The global metric of the system under `overrides` on `examples`, over `repeats` passes from sample index `first`. */
+  async evaluate(examples: readonly Example[], overrides: Overrides = {}, repeats = this.options.repeats ?? 1, first = this.options.sampleIndex): Promise<Scores> {
     const ctx = this.context(overrides);
     const state = this.stateKey(ctx);
     const jobs = Array.from({ length: repeats }, (_, r) => examples.map((example) => ({ r, example }))).flat();
     const stage = this.stage(jobs.length);
     const flat = await mapLimit(jobs, this.options.concurrency, async ({ r, example }) => {
-      const key = `${state}\u0000${example.id}\u0000${r}`;
+      const key = `${state}\u0000${example.id}\u0000${first + r}`;
       const known = this.memo.get(key);
       if (known !== undefined) return known;
-      const score = (await this.system.score(example, ctx.withSample(this.options.sampleIndex + r), stage))?.score ?? null;
+      const score = (await this.system.score(example, ctx.withSample(first + r), stage))?.score ?? null;
       this.memo.set(key, score);
       return score;
     });
     stage.finish();
     const passes = Array.from({ length: repeats }, (_, r) => flat.slice(r * examples.length, (r + 1) * examples.length));
     const { perExample, mean } = summarizePasses(passes);
-    return { perExample, mean };
+    return { perExample, mean, passes };
   }
 
   /** One pass that runs every example (no memory, as traces are needed) and returns the runs that did not fail. */
@@ -63,7 +65,7 @@ export class GlobalScorer {
     const stage = this.stage(examples.length);
     const runs = await mapLimit(examples, this.options.concurrency, async (example) => {
       const scored = await this.system.score(example, ctx.withSample(this.options.sampleIndex), stage);
-      this.memo.set(`${state}\u0000${example.id}\u00000`, scored?.score ?? null);
+      this.memo.set(`${state}\u0000${example.id}\u0000${this.options.sampleIndex}`, scored?.score ?? null);
       return scored;
     });
     stage.finish();

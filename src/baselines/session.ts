@@ -1,13 +1,13 @@
 import { RunContext, type Overrides } from "../core/context";
 import { VALIDATION_SAMPLE_INDEX, type MethodArgs, type MethodOutcome } from "../core/method";
 import { FailureCounts, FatalRunError, type FailureCountsJson } from "../core/failure";
-import { std } from "../core/stats";
-import { pairedGain, type Example, type StateDict } from "../core/system";
+import type { Example, StateDict } from "../core/system";
+import { isNoOp, ValidationGate, type GateDecision, type GateState } from "../core/gate";
 import { applyPatch, type VariablePatch } from "../core/variable";
 import { BudgetExceededError, type BudgetSpent } from "../core/budget";
 import { sharedProtocol, type SharedProtocol } from "./protocol";
 import { INITIAL_INCUMBENT, incumbentId, saveIncumbent, trajectoryRow, writeTrajectory, type TrajectoryRow } from "../core/trajectory";
-import { GlobalScorer, type Scores } from "./scorer";
+import { GlobalScorer } from "./scorer";
 
 /**
  * The frame every baseline runs in: the initial validation score, the validation gate that makes
@@ -23,11 +23,8 @@ export function patchOverrides(patches: Patches): Overrides {
   return Object.fromEntries(Object.entries(patches).map(([name, variable]) => [name, { variable }]));
 }
 
-export interface GateResult {
-  accepted: boolean;
-  valBefore: number;
-  valAfter: number;
-}
+/** The gate's decision, or a no-op proposal it skipped without validating (valAfter = valBefore). */
+export type GateResult = Pick<GateDecision, "accepted" | "valBefore" | "valAfter"> & (Omit<GateDecision, "accepted" | "valBefore" | "valAfter"> | { skipped: "no-op" });
 
 export interface BaselineHistory {
   method: string;
@@ -43,6 +40,8 @@ export interface BaselineHistory {
   budget: BudgetSpent;
   /** Failed runs by stage: "collection" is every run on training data, "validation" the gate's runs. */
   failures: Record<"collection" | "validation", FailureCountsJson>;
+  /** The gate's counts (no-op proposals skipped, float ties rejected) and its next fresh validation pass. */
+  gate: Omit<GateState, "incumbent"> | null;
   /** The line of the fatal error that stopped the run. */
   error?: string;
 }
@@ -54,7 +53,9 @@ export class BaselineSession {
   readonly val: readonly Example[];
   /** Global metric on the validation subset at the shared validation sample index. */
   readonly valScorer: GlobalScorer;
-  private best: { scores: Scores; state: StateDict } | undefined;
+  /** The incumbent's state; its validation passes are pooled in `validationGate`. */
+  private best: { state: StateDict } | undefined;
+  private validationGate: ValidationGate | undefined;
   private initialVal: number | null = null;
   private readonly steps: Record<string, unknown>[] = [];
   private readonly notes: Record<string, unknown> = {};
@@ -83,43 +84,57 @@ export class BaselineSession {
   /** Scores the unchanged system on validation: the bar every change must clear. */
   async start(): Promise<void> {
     const scores = await this.valScorer.evaluate(this.val);
-    this.initialVal = scores.mean;
-    this.best = { scores, state: this.args.system.stateDict() };
+    const { valRepeats, acceptTolerance, acceptStdErrors } = this.protocol;
+    this.validationGate = ValidationGate.start(scores.passes, { passes: valRepeats, acceptTolerance, acceptStdErrors, enabled: true });
+    this.initialVal = this.validationGate.incumbentScore;
+    this.best = { state: this.args.system.stateDict() };
     saveIncumbent(this.args.runDir, INITIAL_INCUMBENT, { stateDict: this.best.state });
     this.addTrajectoryRow(0, false);
   }
 
   get bestScore(): number {
-    if (!this.best) throw new Error("the baseline session has not been started");
-    return this.best.scores.mean;
+    if (!this.validationGate) throw new Error("the baseline session has not been started");
+    return this.validationGate.incumbentScore;
+  }
+
+  /** The incumbent's pooled validation score (null before the session started). */
+  private incumbentVal(): number | null {
+    return this.validationGate?.incumbentScore ?? null;
   }
 
   /**
-   * The shared validation gate (Optimas's rule): scores the system with `patches` applied on the
-   * same examples and sample indices as the best state, and keeps them — the new best state — only
-   * if the mean paired gain exceeds the tolerance and `acceptStdErrors` standard errors of the
-   * gain; otherwise the system is left as it was.
+   * The shared validation gate (core/gate.ts, Optimas's rule): a proposal that changes nothing is
+   * skipped and counted; otherwise the incumbent is re-measured on fresh validation passes (pooled
+   * with its earlier ones) and the system with `patches` applied on the same passes, and the
+   * patches become the new best state only if the paired gain clears the bar and float noise;
+   * otherwise the system is left as it was.
    */
   async gate(patches: Patches): Promise<GateResult> {
-    const valBefore = this.bestScore;
-    const after = await this.valScorer.evaluate(this.val, patchOverrides(patches));
-    this.stepValScore = after.mean;
-    const { diffs, gain } = pairedGain(after.perExample, this.best!.scores.perExample);
-    const { acceptTolerance, acceptStdErrors } = this.protocol;
-    const bar = Math.max(acceptTolerance, (acceptStdErrors * std(diffs)) / Math.sqrt(diffs.length));
-    const accepted = Object.keys(patches).length > 0 && gain > bar;
+    const system = this.args.system;
+    const gate = this.validationGate!;
+    const changes = Object.entries(patches).some(([name, patch]) => {
+      const current = system.component(name).variable!;
+      return !isNoOp(current, applyPatch(current, patch));
+    });
+    if (!changes) {
+      gate.skipNoOp();
+      return { accepted: false, valBefore: gate.incumbentScore, valAfter: gate.incumbentScore, skipped: "no-op" };
+    }
+    const measure = (overrides: Overrides) => async (first: number, passes: number) => (await this.valScorer.evaluate(this.val, overrides, passes, first)).passes;
+    const decision = await gate.compare(measure({}), measure(patchOverrides(patches)));
+    this.stepValScore = decision.valAfter;
+    const accepted = decision.accepted;
     if (accepted) {
-      const system = this.args.system;
       for (const [name, patch] of Object.entries(patches)) {
         const component = system.component(name);
         component.update(applyPatch(component.variable!, patch));
       }
-      this.best = { scores: after, state: system.stateDict() };
+      this.best = { state: system.stateDict() };
       this.acceptedCount++;
       this.incumbent = incumbentId(this.steps.length + 1);
       saveIncumbent(this.args.runDir, this.incumbent, { stateDict: this.best.state });
     }
-    return { accepted, valBefore, valAfter: after.mean };
+    return decision;
   }
 
   /**
@@ -147,7 +162,7 @@ export class BaselineSession {
 
   private addTrajectoryRow(step: number, accepted: boolean): void {
     const valScore = step === 0 ? this.initialVal : this.stepValScore;
-    this.trajectory.push(trajectoryRow(step, this.args.ctx.budget.spent, this.failures.validation.runs, { valScore, incumbentVal: this.best?.scores.mean ?? null, accepted, incumbent: this.incumbent }));
+    this.trajectory.push(trajectoryRow(step, this.args.ctx.budget.spent, this.failures.validation.runs, { valScore, incumbentVal: this.incumbentVal(), accepted, incumbent: this.incumbent }));
     this.stepValScore = null;
     writeTrajectory(this.args.runDir, this.trajectory);
   }
@@ -157,19 +172,26 @@ export class BaselineSession {
       method: this.method,
       status,
       valBefore: this.initialVal,
-      valAfter: this.best?.scores.mean ?? null,
+      valAfter: this.incumbentVal(),
       iterations: this.steps.length,
       accepted: this.acceptedCount,
       notes: this.notes,
       steps: this.steps,
       budget: this.args.ctx.budget.spent,
       failures: this.failureJson(),
+      gate: this.gateCounts(),
       ...(error !== undefined ? { error } : {}),
     };
   }
 
   private save(status: BaselineHistory["status"], error?: string): void {
     this.args.runDir.write("history.json", this.history(status, error));
+  }
+
+  private gateCounts(): BaselineHistory["gate"] {
+    if (!this.validationGate) return null;
+    const { incumbent: _pooled, ...counts } = this.validationGate.state;
+    return counts;
   }
 
   private failureJson(): BaselineHistory["failures"] {
@@ -190,11 +212,11 @@ export class BaselineSession {
       evalCtx: this.args.ctx,
       status,
       valBefore: this.initialVal,
-      valAfter: this.best?.scores.mean ?? null,
+      valAfter: this.incumbentVal(),
       iterations: this.steps.length,
       accepted: this.acceptedCount,
       lrfPairAccuracy: null,
-      extra: { failures: this.failureJson() },
+      extra: { failures: this.failureJson(), gate: this.gateCounts() },
     };
   }
 }

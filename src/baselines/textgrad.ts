@@ -8,6 +8,7 @@ import type { Example } from "../core/system";
 import { callMeta, CRITIQUE, EDIT, type MetaCall } from "../lm/meta-prompts";
 import { promptComponents, targetSkill, TRAIN_SAMPLE_INDEX } from "./protocol";
 import { GlobalScorer, type ScoredRun } from "./scorer";
+import { proposalSample } from "../core/sample-indices";
 import { patchOverrides, runBaseline, type BaselineSession, type Patches } from "./session";
 
 /**
@@ -65,7 +66,7 @@ export const textGradMethod: Method = {
           const gradients = [...new Set(critiques.get(component.name) ?? [])];
           if (gradients.length === 0) continue;
           const instruction = currentInstruction(component);
-          const reply = await callMeta(EDIT, { instruction, critique: gradients.join("\n") }, metaCall(session, component, "meta.edit", step));
+          const reply = await callMeta(EDIT, { instruction, critique: gradients.join("\n") }, metaCall(session, component, "meta.edit", proposalSample(step, 0)));
           const edited = String(reply.edited_instruction ?? "").trim();
           if (edited !== "" && edited !== instruction) edits[component.name] = { kind: "prompt", instruction: edited };
         }
@@ -106,7 +107,7 @@ async function backward(session: BaselineSession, runs: readonly ScoredRun[], st
       const reply = await callMeta(
         CRITIQUE,
         { component_description: component.description, instruction: record.variable.instruction, component_output: outputText(record.outputs), feedback },
-        metaCall(session, component, "meta.critique", step * 100 + i),
+        metaCall(session, component, "meta.critique", proposalSample(step, i)),
       );
       const critique = String(reply.critique ?? "").trim();
       if (critique !== "") given.push([component.name, critique]);

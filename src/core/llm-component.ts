@@ -2,9 +2,8 @@ import { Component, type CallEnv, type ComponentSpec } from "./component";
 import type { Fields } from "./json";
 import { parseReply, renderMessages, type FieldSpec } from "./signature";
 import type { Variable } from "./variable";
+import { parseRetrySample } from "./sample-indices";
 
-/** Keeps the sample indices of parse retries apart from every other draw of the same request. */
-const PARSE_RETRY_STRIDE = 7_919_000;
 
 export interface LLMComponentSpec extends Omit<ComponentSpec, "inputFields" | "outputFields" | "variable"> {
   inputs: FieldSpec[];
@@ -78,7 +77,7 @@ export class LLMComponent extends Component {
     const retries = request.temperature > 0 ? Number(env.config.parseRetries) : 0;
     let parsed = parseReply([...this.outputSpecs], (await env.ctx.lm.chat({ ...request, sampleIndex }, meta)).text);
     for (let attempt = 1; parsed.missing.length > 0 && attempt <= retries; attempt++) {
-      parsed = parseReply([...this.outputSpecs], (await env.ctx.lm.chat({ ...request, sampleIndex: sampleIndex + PARSE_RETRY_STRIDE * attempt }, meta)).text);
+      parsed = parseReply([...this.outputSpecs], (await env.ctx.lm.chat({ ...request, sampleIndex: parseRetrySample(sampleIndex, attempt) }, meta)).text);
     }
     if (parsed.missing.length > 0) env.markUnparsed();
     return parsed.outputs;

@@ -1,12 +1,14 @@
 import type { RunContext } from "./context";
 import type { CompoundSystem, Example } from "./system";
 import type { RunDir } from "./run-dir";
+import { validationSample } from "./sample-indices";
 
 /**
  * Sample index of the first validation pass (pass r uses this + r), the same for every method:
- * validation scores of two methods, and of a candidate and the incumbent, are paired draw for draw.
+ * every method's first validation (its initial score) draws the same passes; the gate
+ * (core/gate.ts) then draws fresh passes after these.
  */
-export const VALIDATION_SAMPLE_INDEX = 900_000;
+export const VALIDATION_SAMPLE_INDEX = validationSample(0);
 
 /** Suite presets: `quick` (minutes, one seed, world 0) and `paper` (reference iteration counts). */
 export type Preset = "quick" | "paper";

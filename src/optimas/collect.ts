@@ -11,6 +11,7 @@ import type { FailureCounts } from "../core/failure";
 import { rerunTransient, StageFailures } from "../core/run-failures";
 import type { PreferencePair } from "../reward/types";
 import type { OptimasConfig } from "./config";
+import { roundDraw, roundRollout } from "../core/sample-indices";
 
 /**
  * Preference data for one component (§3 of the algorithm spec, with its flaws fixed): run the
@@ -54,8 +55,6 @@ export interface Collection {
   failureCounts: FailureCounts;
 }
 
-const SAMPLE_STRIDE = 1000;
-
 /** How one candidate is drawn: a variable or config override, and for LLM re-samples a fresh sample index. */
 interface Draw {
   override: ComponentOverride;
@@ -76,7 +75,7 @@ function candidateDraws(component: Component, options: CollectOptions, ctx: RunC
     return shuffled(others, rng).slice(0, options.numSamples).map((value) => ({ override: { variable: { kind: "model", value } } }));
   }
   const config = options.sampleTemperature !== null && "temperature" in component.config ? { temperature: options.sampleTemperature } : undefined;
-  return Array.from({ length: options.numSamples }, (_, s) => ({ override: { config }, sampleIndex: SAMPLE_STRIDE * (options.round + 1) + s + 1 }));
+  return Array.from({ length: options.numSamples }, (_, s) => ({ override: { config }, sampleIndex: roundDraw(options.round, s) }));
 }
 
 /** Every ordered pair with a gap above `minGap`; the reference kept only later-listed winners. */
@@ -120,7 +119,7 @@ export async function collectPreferences(
     for (let r = 0; r < runs; r++) {
       if (!isLast) counts.recordRun();
       try {
-        const exCtx = collectCtx.withExample(example.id).withSample(SAMPLE_STRIDE * (options.round + 1) + r);
+        const exCtx = collectCtx.withExample(example.id).withSample(roundRollout(options.round, r));
         let outputs = pickFinal(system, context);
         if (!isLast) {
           const result = await system.runFrom(index + 1, context, exCtx, counts);
@@ -137,7 +136,7 @@ export async function collectPreferences(
   };
 
   const perExample = await mapLimit(examples, options.concurrency, async (example) => {
-    const exCtx = collectCtx.withExample(example.id).withSample(SAMPLE_STRIDE * (options.round + 1));
+    const exCtx = collectCtx.withExample(example.id).withSample(roundRollout(options.round, 0));
     let base;
     counts.recordRun();
     try {

@@ -1,7 +1,6 @@
 import type { Component } from "../core/component";
 import type { RunContext, ValueSelector } from "../core/context";
-import { meanOfRan, pairedGain, type CompoundSystem, type Example, type StateDict } from "../core/system";
-import { std } from "../core/stats";
+import type { CompoundSystem, Example, StateDict } from "../core/system";
 import { shuffled } from "../core/random";
 import { FailureCounts, FatalRunError, type FailureCountsJson } from "../core/failure";
 import { BudgetExceededError, type BudgetSpent } from "../core/budget";
@@ -16,6 +15,7 @@ import { addTallies, isAligned, tallyAccuracy, wilsonLowerBound, type AlignmentT
 import { buildInputPool, upstreamKey, type InputPool } from "./input-pool";
 import type { RunDir } from "../core/run-dir";
 import { VALIDATION_SAMPLE_INDEX } from "../core/method";
+import { isNoOp, ValidationGate, type GateDecision, type GateRule, type GateState } from "../core/gate";
 import { INITIAL_INCUMBENT, incumbentId, saveIncumbent, trajectoryRow, writeTrajectory, type TrajectoryRow } from "../core/trajectory";
 import { optimizePrompt } from "./optimizers/prompt";
 import { optimizeSearch, perInputSelector } from "./optimizers/search";
@@ -45,6 +45,11 @@ export interface IterationRecord {
   /** The component's scoring pool was (re)built this iteration by upstream-only runs (else reused). */
   poolBuilt: boolean;
   candidates: ScoredCandidate[];
+  /** Set when the proposal changed nothing: it was not validated (no system run), and counted in the gate's `noOpSkips`. */
+  validationSkipped?: "no-op";
+  /** The gate's comparison (absent when nothing was validated). */
+  gate?: Omit<GateDecision, "accepted" | "valBefore" | "valAfter">;
+  /** The incumbent's pooled validation score, and the candidate's on this iteration's passes (= valBefore when nothing was validated). */
   valBefore: number;
   valAfter: number;
   accepted: boolean;
@@ -84,6 +89,8 @@ export interface Checkpoint {
   budget: BudgetSpent;
   /** Runs and failed runs of every committed collection and validation (absent in older checkpoints). */
   failures?: OptimasFailures;
+  /** The gate's pooled incumbent passes and counts (core/gate.ts; absent in older checkpoints, rebuilt from `best`). */
+  gate?: GateState;
   /** trajectory.csv's rows: the start, then one per committed iteration (absent in older checkpoints). */
   trajectory?: TrajectoryRow[];
 }
@@ -171,20 +178,23 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
   } else {
     ({ cp, lrf } = await initialize(args, val, emit));
   }
+  const gate = cp.gate ? new ValidationGate(cp.gate, gateRule(config)) : ValidationGate.fromMeans(cp.best.perExample, gateRule(config));
   const reward = args.makeLocalReward ? args.makeLocalReward() : new LrfReward(lrf);
   const selectorsFor = (names: readonly string[]): Record<string, ValueSelector> =>
     Object.fromEntries(names.map((n) => [n, perInputSelector(system.component(n), reward)]));
   // Counts of the iteration in progress; they join the checkpoint's when the iteration commits.
   let collected = new FailureCounts();
   let validated = new FailureCounts();
-  const validate = async (perInput: readonly string[]) => {
-    const r = await system.evaluate(val, ctx.withStage("validate").withSample(VALIDATION_SAMPLE_INDEX).withSelectors(selectorsFor(perInput)), { concurrency: config.concurrency, repeats: config.valRepeats });
+  /** Validation passes of the system as it is, with `perInput` components selecting per input. */
+  const validate = (perInput: readonly string[]) => async (first: number, passes: number) => {
+    const r = await system.evaluate(val, ctx.withStage("validate").withSample(first).withSelectors(selectorsFor(perInput)), { concurrency: config.concurrency, repeats: passes });
     validated.merge(r.failureCounts.toJSON());
-    return r;
+    return r.scores;
   };
 
   const save = async () => {
     cp.budget = ctx.budget.spent;
+    cp.gate = gate.state;
     runDir.write("system-state.json", cp.stateDict);
     cp.lrfSha256 = runDir.writePending("lrf.json", await lrf.serialize());
     runDir.write("checkpoint.json", cp); // the commit point: the LRF and the loop state move together
@@ -263,24 +273,30 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
         const optimizerArgs: LocalOptimizerArgs = { system, component, rows, reward, ctx: optimizerCtx, config, round: it };
         result = rows.length === 0 ? undefined : await localOptimize(component, optimizerArgs);
       }
-      const proposal = result?.unchanged ? undefined : result;
+      // A proposal that changes nothing (the same value, bit-identical weights, no new per-input
+      // selection) is not validated: the gate counts it as a skip.
+      const addsPerInput = result?.perInput === true && !cp.perInput.includes(component.name);
+      const noOp = result !== undefined && !addsPerInput && (result.unchanged === true || isNoOp(component.variable, result.variable));
+      const proposal = noOp ? undefined : result;
       ms.optimize = Date.now() - t;
 
-      // Validation gate: same examples, same sample indices, paired with the best so far.
+      // Validation gate (core/gate.ts): the incumbent re-measured on fresh passes and pooled with its
+      // earlier ones (restarted when its per-input selectors follow the adapted LRF), the candidate on the same passes.
       t = Date.now();
       const perInput = proposal?.perInput ? [...new Set([...cp.perInput, component.name])] : cp.perInput;
-      const before = cp.perInput.length > 0 ? (await validate(cp.perInput)).perExample : cp.best.perExample;
-      let after = before;
+      let decision: GateDecision | undefined;
+      if (noOp) gate.skipNoOp();
       if (proposal) {
-        system.component(component.name).update(proposal.variable);
-        after = (await validate(perInput)).perExample;
+        const measureCandidate = (first: number, passes: number) => {
+          system.component(component.name).update(proposal.variable);
+          return validate(perInput)(first, passes);
+        };
+        decision = await gate.compare(validate(cp.perInput), measureCandidate, { restartIncumbent: cp.perInput.length > 0 });
       }
-      // Examples whose validation failed on either side are left out of the paired comparison.
-      const { diffs, gain } = pairedGain(after, before);
-      const bar = Math.max(config.acceptTolerance, (config.acceptStdErrors * std(diffs)) / Math.sqrt(diffs.length));
-      const accepted = proposal !== undefined && (!config.validationGate || gain > bar);
+      const accepted = decision?.accepted ?? false;
+      cp.best = { ...cp.best, score: gate.incumbentScore, perExample: gate.incumbentPerExample };
       if (accepted) {
-        cp.best = { score: meanOfRan(after), perExample: after, iteration: it + 1 };
+        cp.best = { score: gate.incumbentScore, perExample: gate.incumbentPerExample, iteration: it + 1 };
         cp.stateDict = system.stateDict();
         cp.perInput = perInput;
         cp.acceptedAny = true;
@@ -301,8 +317,10 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
         ...(atChance ? { skipped: "lrf-at-chance" as const } : {}),
         poolBuilt,
         candidates: result?.candidates ?? [],
-        valBefore: meanOfRan(before),
-        valAfter: meanOfRan(after),
+        ...(noOp ? { validationSkipped: "no-op" as const } : {}),
+        ...(decision ? { gate: { gain: decision.gain, bar: decision.bar, floatTie: decision.floatTie, incumbentPasses: decision.incumbentPasses } } : {}),
+        valBefore: decision?.valBefore ?? cp.best.score,
+        valAfter: decision?.valAfter ?? cp.best.score,
         accepted,
         perInput: proposal?.perInput ?? false,
         budget: ctx.budget.spent,
@@ -311,7 +329,7 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
       cp.history.push(record);
       cp.failures = addFailures(cp.failures!, collected, validated);
       cp.trajectory!.push(
-        trajectoryRow(it + 1, ctx.budget.spent, cp.failures.validation.runs, { valScore: proposal ? meanOfRan(after) : null, incumbentVal: cp.best.score, accepted, incumbent: incumbentId(cp.best.iteration) }),
+        trajectoryRow(it + 1, ctx.budget.spent, cp.failures.validation.runs, { valScore: decision?.valAfter ?? null, incumbentVal: cp.best.score, accepted, incumbent: incumbentId(cp.best.iteration) }),
       );
       cp.nextIteration = it + 1;
       await save();
@@ -374,6 +392,10 @@ async function inputPoolOf(cp: Checkpoint, args: OptimasRunArgs, name: string, c
   return { pool: built.pool, built: true };
 }
 
+function gateRule(config: OptimasConfig): GateRule {
+  return { passes: config.valRepeats, acceptTolerance: config.acceptTolerance, acceptStdErrors: config.acceptStdErrors, enabled: config.validationGate };
+}
+
 function localOptimize(component: Component, args: LocalOptimizerArgs): Promise<LocalOptimizerResult> {
   switch (component.variable!.kind) {
     case "prompt":
@@ -422,13 +444,14 @@ async function initialize(args: OptimasRunArgs, val: readonly Example[], emit: (
   await lrf.train(trainPairs, { epochs: config.lrfEpochs, learningRate: config.lrfLearningRate, marginMode: config.marginMode });
   const heldOutAccuracy = heldOut.length > 0 ? await lrf.pairAccuracy(heldOut) : null;
   const offlineGaps = Object.fromEntries(components.map((c) => [c.name, meanGap(buffers[c.name]!)]));
+  const gate = ValidationGate.start(initial.scores, gateRule(config));
   const cp: Checkpoint = {
     format: "optimas-checkpoint",
     version: 1,
     nextIteration: 0,
     status: "running",
-    initialVal: initial.mean,
-    best: { score: initial.mean, perExample: initial.perExample, iteration: 0 },
+    initialVal: gate.incumbentScore,
+    best: { score: gate.incumbentScore, perExample: gate.incumbentPerExample, iteration: 0 },
     stateDict: system.stateDict(),
     perInput: [],
     buffers,
@@ -444,6 +467,7 @@ async function initialize(args: OptimasRunArgs, val: readonly Example[], emit: (
     budget: ctx.budget.spent,
     failures: addFailures(emptyFailures(), collected, initial.failureCounts),
     trajectory: [start],
+    gate: gate.state,
   };
   return { cp, lrf };
 }

@@ -2,6 +2,7 @@ import { stableStringify } from "../../core/json";
 import { LLMComponent } from "../../core/llm-component";
 import { callMeta, PROPOSE, scoredInstructionsText, TIPS, type ScoredInstruction } from "../../lm/meta-prompts";
 import { scoreCandidate } from "./score";
+import { proposalSample } from "../../core/sample-indices";
 import type { LocalOptimizerArgs, LocalOptimizerResult } from "./types";
 
 /**
@@ -22,7 +23,7 @@ export async function optimizePrompt(args: LocalOptimizerArgs): Promise<LocalOpt
     const reply = await callMeta(
       PROPOSE,
       { component_description: component.description, scored_instructions: scoredInstructionsText(history), tip: TIPS[Math.floor(rng() * TIPS.length)]! },
-      { lm: ctx.lm, model: config.metaModel, skill: "meta.propose", targetSkill, temperature: 0.7, sampleIndex: round * 100 + t, stage: "optimize" },
+      { lm: ctx.lm, model: config.metaModel, skill: "meta.propose", targetSkill, temperature: 0.7, sampleIndex: proposalSample(round, t), stage: "optimize" },
     );
     const instruction = String(reply.proposed_instruction ?? "").trim();
     if (instruction === "" || history.some((h) => h.instruction === instruction)) continue;
