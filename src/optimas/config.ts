@@ -130,7 +130,11 @@ export const DEFAULT_CONFIG: OptimasKnobs = {
   lrfEpochs: 20,
   adaptEpochs: 2,
   lrfLearningRate: 1e-3,
-  marginMode: "minmax",
+  // Every usable pair at weight 1: min–max gave weight 0 to every pair with the smallest gap (1/3 on
+  // rollout means, 56–76% of Amazon's and BigCodeBench's upstream pairs). Test, quick preset at the
+  // 500-run cap, Amazon + STaRK worlds 0–2: none 0.7251, raw 0.7221, minmax 0.7184 (none − minmax
+  // +0.0067 ± 0.0062 se over 6 cells; `npm run bench:local-choice`, ARCHITECTURE.md).
+  marginMode: "none",
   adaptLrf: true,
   freshData: "always",
   replayBufferSize: 400,
