@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { measureTestScore } from "../src/core/test-score";
+import { measureTestScore, TEST_PASSES } from "../src/core/test-score";
 import { RUN_RERUNS } from "../src/core/run-failures";
 import { SimLM } from "../src/lm/sim/simlm";
 import type { ChatMeta, ChatRequest } from "../src/core/lm-types";
@@ -36,12 +36,12 @@ test("exhausted retries on one test example are counted in every record and left
   } finally {
     SimLM.prototype.chat = chat;
   }
-  // Three passes before and three after, each run tried 1 + RUN_RERUNS times.
-  assert.equal(refused, 2 * 3 * (1 + RUN_RERUNS));
-  const counted = { runs: 180, failed: { "retries-exhausted": 3 }, parseFailures: summary.failures.baseline.parseFailures, reruns: 3 * RUN_RERUNS };
+  // TEST_PASSES passes before and as many after, each run tried 1 + RUN_RERUNS times.
+  assert.equal(refused, 2 * TEST_PASSES * (1 + RUN_RERUNS));
+  const counted = { runs: 60 * TEST_PASSES, failed: { "retries-exhausted": TEST_PASSES }, parseFailures: summary.failures.baseline.parseFailures, reruns: TEST_PASSES * RUN_RERUNS };
   assert.deepEqual(summary.failures.baseline, counted);
   assert.deepEqual(summary.failures.test, { ...counted, parseFailures: summary.failures.test.parseFailures });
-  assert.equal(summary.failed_runs, 6);
+  assert.equal(summary.failed_runs, 2 * TEST_PASSES);
 
   // The scores are those of the other 59 examples: nothing was averaged in as 0.
   const rt = createRuntime({ system: "toy", world: 0, seed: 0 });
@@ -54,6 +54,6 @@ test("exhausted retries on one test example are counted in every record and left
   const baseline = JSON.parse(fs.readFileSync(path.join(dir, "baseline.json"), "utf8")) as { test_before: number; failures: unknown };
   assert.deepEqual(baseline.failures, counted);
   const row = readResultRow({ system: "toy", method: "unoptimized", seed: 0, world: 0, settings: {}, notApplicable: null, dir }, path.dirname(dir));
-  assert.equal(row.failed_runs, 6);
+  assert.equal(row.failed_runs, 2 * TEST_PASSES);
   assert.equal(row.parse_failures, summary.parse_failures);
 });

@@ -180,7 +180,8 @@ test("preference collection leaves failed rollouts out of a candidate's score an
   // 10 base runs and 2 rollouts of 2 candidates per example: one failure in 50 runs is under the share
   // (the early check counts against the runs the collection will make, not the few made so far).
   assert.deepEqual(collection.failureCounts.toJSON(), { runs: 50, failed: { "retries-exhausted": 1 }, parseFailures: 0, reruns: RUN_RERUNS });
-  assert.equal(budget.spent.systemRuns, 50);
+  // Equal-cost accounting: a rollout re-runs 1 of the 2 components, so it is charged half a run.
+  assert.equal(budget.spent.systemRuns, 10 + (40 * 1) / 2);
 });
 
 test("a baseline's minibatches are one stage: a failure in a small batch counts against every run so far", async () => {

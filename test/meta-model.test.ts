@@ -105,7 +105,7 @@ test("every proposing, critiquing and judging method sends its meta-skill calls 
   for (const id of ["opro", "mipro", "textgrad", "optimas", "optimas-judge"]) {
     method = id;
     // A budget that reaches each method's first proposals and judge scores: this test is about who gets the calls.
-    const rt = createRuntime({ system: "toy", budget: { llmCalls: 1_100 } });
+    const rt = createRuntime({ system: "toy", budget: { llmCalls: 6_000 } });
     await getMethod(id).run({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, preset: "quick", models, runDir: new RunDir(path.join(dir, id)), log: () => undefined });
   }
   const seen = Object.fromEntries(Object.entries(byModel).map(([k, models]) => [k, [...models]]));

@@ -2,7 +2,9 @@
  * simlm@1 stays selectable and reproduces bit for bit. test/simlm-v1-replay.json.gz was captured
  * at commit 6a36d33, before simlm@2 existed, by wrapping SimLM.complete during small evals of
  * every system and toy optimize runs of textgrad, opro, mipro and optimas (its `source` field
- * says exactly which); it holds each request and the SHA-256 of its reply, and the eval means.
+ * says exactly which); it holds each request and the SHA-256 of its reply. Run-level numbers are
+ * not compared: the project's protocol (sample-index ranges, test passes) changed after the
+ * capture, so the same run now sends other requests; each request still gets v1's exact reply.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -30,7 +32,6 @@ interface RecordedCall {
 
 interface Replay {
   source: string;
-  evals: Record<string, { mean: number; std: number; n: number }>;
   calls: RecordedCall[];
 }
 
@@ -63,16 +64,9 @@ test("simlm@1 replays every captured request with the same reply, usage, cost an
   }
 });
 
-test("a simlm@1 eval chosen with the simlm-version setting gives the captured means", async () => {
-  for (const [key, captured] of Object.entries(replay.evals)) {
-    const [system, w] = key.split("/w") as [string, string];
-    const repeats = system === "toy" ? 2 : 1;
-    const rt = createRuntime({ system, world: Number(w), settings: { "simlm-version": "v1" } });
-    assert.match(rt.backendLabel, /^simlm@1, world \d/);
-    const examples = rt.data.test.slice(0, captured.n);
-    const r = await rt.system.evaluate(examples, rt.ctx.withStage("eval"), { repeats });
-    assert.deepEqual({ mean: r.mean, std: r.std, n: r.n }, captured, key);
-  }
+test("the simlm-version setting selects simlm@1 for a system's runtime", () => {
+  const rt = createRuntime({ system: "toy", world: 3, settings: { "simlm-version": "v1" } });
+  assert.match(rt.backendLabel, /^simlm@1, world 3/);
 });
 
 test("the default is simlm@2; simlm@2 draws another world than simlm@1", () => {
