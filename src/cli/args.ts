@@ -56,7 +56,7 @@ export function nonNegativeNumberArg(name: string): (value: string) => number {
   };
 }
 
-/** The spend-cap options of `optimize`, `reproduce` and `resume` (lm/budget.ts CAP_FLAGS), as commander names them. */
+/** The spend-cap options of `optimize`, `reproduce` and `resume` (CAP_FLAGS in core/budget.ts), as commander names them. */
 export interface CapOptions {
   maxSystemRuns?: number;
   maxLlmCalls?: number;
