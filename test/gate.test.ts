@@ -88,6 +88,34 @@ test("a candidate measured on the same fresh passes is compared pass for pass: a
   assert.equal(instruction, "incumbent");
 });
 
+test("a candidate clearly worse on its first pass is rejected there, after the incumbent's re-measurement", async () => {
+  const system = stubSystem((instruction) => (instruction === "broken" ? 0.1 : 0.6));
+  const { results, gateRuns, instruction } = await inSession(system, 20, async (session) => [await session.gate(propose("broken"))]);
+  const [result] = results;
+  assert.equal(result!.accepted, false);
+  assert.equal(instruction, "incumbent");
+  assert.ok("earlyRejected" in result! && result.earlyRejected && result.candidatePasses === 1, JSON.stringify(result));
+  assert.equal(gateRuns, 20 * (valRepeats + 1), "the incumbent's passes and one of the candidate's; the full gate spends 2 × 3 × 20");
+});
+
+test("a candidate within noise of the incumbent runs every pass; the incumbent is re-measured until it pools the cap, then stands", async () => {
+  // Half the examples move up by 1, half down: a paired gain of 0, far from "clearly worse".
+  const { incumbentPassCap } = sharedProtocol("quick", SIMLM_META_MODELS);
+  const system = stubSystem((instruction, i) => (instruction === "shuffled" ? (i + 1) % 2 : i % 2));
+  const comparisons = Math.ceil(incumbentPassCap / valRepeats) + 1;
+  const { results, gateRuns } = await inSession(system, 20, async (session) => {
+    const out: GateResult[] = [];
+    for (let k = 0; k < comparisons; k++) out.push(await session.gate(propose("shuffled")));
+    return out;
+  });
+  const pooled = results.map((r) => ("incumbentPasses" in r ? r.incumbentPasses : -1));
+  const expected = Array.from({ length: comparisons }, (_, k) => Math.min(incumbentPassCap, valRepeats * (k + 2)));
+  assert.deepEqual(pooled, expected);
+  assert.ok(results.every((r) => !r.accepted && "candidatePasses" in r && r.candidatePasses === valRepeats && !r.earlyRejected));
+  const remeasured = expected.filter((n, k) => n > (k === 0 ? valRepeats : expected[k - 1]!)).length;
+  assert.equal(gateRuns, 20 * valRepeats * (comparisons + remeasured));
+});
+
 test("a float tie is rejected: [1/3, 2/3] → [0, 1] is no gain", async () => {
   const before = [1 / 3, 2 / 3];
   const after = [0, 1];

@@ -9,15 +9,15 @@ import { trainSample } from "../core/sample-indices";
  * What every baseline shares with Optimas so that a comparison changes only the method, read from
  * the Optimas configuration of the preset rather than restated: the validation measurement (the
  * first `valSize` validation examples, `valRepeats` passes at fixed sample indices), the
- * acceptance rule of the validation gate (the paired gain must exceed `acceptTolerance` and
- * `acceptStdErrors` standard errors), the proposer model of the meta-skills (`metaModel`) and the
+ * rules of the validation gate (the paired gain must exceed `acceptTolerance` and
+ * `acceptStdErrors` standard errors; the incumbent's re-measurement cap; sequential rejection), the proposer model of the meta-skills (`metaModel`) and the
  * concurrency.
  */
-export type SharedProtocol = Pick<OptimasConfig, "valSize" | "valRepeats" | "acceptTolerance" | "acceptStdErrors" | "metaModel" | "concurrency">;
+export type SharedProtocol = Pick<OptimasConfig, "valSize" | "valRepeats" | "acceptTolerance" | "acceptStdErrors" | "incumbentPassCap" | "earlyRejectStdErrors" | "metaModel" | "concurrency">;
 
 export function sharedProtocol(preset: Preset, models: MetaModels): SharedProtocol {
-  const { valSize, valRepeats, acceptTolerance, acceptStdErrors, metaModel, concurrency } = resolveConfig(preset, models);
-  return { valSize, valRepeats, acceptTolerance, acceptStdErrors, metaModel, concurrency };
+  const { valSize, valRepeats, acceptTolerance, acceptStdErrors, incumbentPassCap, earlyRejectStdErrors, metaModel, concurrency } = resolveConfig(preset, models);
+  return { valSize, valRepeats, acceptTolerance, acceptStdErrors, incumbentPassCap, earlyRejectStdErrors, metaModel, concurrency };
 }
 
 /** Sample index of the training-minibatch runs baselines score candidates with (validation has its own). */

@@ -84,8 +84,8 @@ export class BaselineSession {
   /** Scores the unchanged system on validation: the bar every change must clear. */
   async start(): Promise<void> {
     const scores = await this.valScorer.evaluate(this.val);
-    const { valRepeats, acceptTolerance, acceptStdErrors } = this.protocol;
-    this.validationGate = ValidationGate.start(scores.passes, { passes: valRepeats, acceptTolerance, acceptStdErrors, enabled: true });
+    const { valRepeats, acceptTolerance, acceptStdErrors, incumbentPassCap, earlyRejectStdErrors } = this.protocol;
+    this.validationGate = ValidationGate.start(scores.passes, { passes: valRepeats, acceptTolerance, acceptStdErrors, incumbentPassCap, earlyRejectStdErrors, enabled: true });
     this.initialVal = this.validationGate.incumbentScore;
     this.best = { state: this.args.system.stateDict() };
     saveIncumbent(this.args.runDir, INITIAL_INCUMBENT, { stateDict: this.best.state });

@@ -10,9 +10,13 @@ import type { Variable } from "./variable";
  *
  * - **No permanent lucky bar.** The incumbent keeps every validation pass it has had, pooled per
  *   example. Each comparison draws `passes` fresh validation passes (sample indices never drawn
- *   before in the run), re-measures the incumbent on them and pools them with its earlier passes,
- *   and measures the candidate on the same passes. A lucky first measurement is diluted by every
- *   later one instead of staying the bar.
+ *   before in the run), re-measures the incumbent on them and pools them with its earlier passes
+ *   (until it holds `incumbentPassCap` passes: by then one more pass moves its mean little, and the
+ *   runs go to candidates instead), and measures the candidate on the same passes. A lucky first
+ *   measurement is diluted by every later one instead of staying the bar.
+ * - **Sequential rejection.** The candidate's first pass is checked before its others run: a
+ *   candidate whose paired gain on it is more than `earlyRejectStdErrors` standard errors below 0
+ *   is rejected there, without its other passes.
  * - **No float ties.** The paired mean gain must exceed the rule's bar and also float noise
  *   (`FLOAT_TIE_RELATIVE` of the scores' scale): [1/3, 2/3] → [0, 1] has a gain of +2.8e-17, a tie.
  * - **No-op proposals** are not validated (`isNoOp`); the caller counts them with `skipNoOp`.
@@ -41,6 +45,10 @@ export interface GateRule {
   acceptStdErrors: number;
   /** false: the no-gate ablation, every measured candidate is accepted. */
   enabled: boolean;
+  /** The incumbent is re-measured while it pools fewer passes than this (per example). */
+  incumbentPassCap: number;
+  /** Reject after the candidate's first pass when its paired gain is below −this × its standard error (Infinity: never). */
+  earlyRejectStdErrors: number;
 }
 
 /** Scores of `passes` validation passes of one system state, pass r at sample index `first + r`: scores[r][example]. */
@@ -57,6 +65,10 @@ export interface GateDecision {
   floatTie: boolean;
   /** Passes the incumbent's score pools (this comparison's included). */
   incumbentPasses: number;
+  /** Validation passes the candidate ran: 1 when its first pass rejected it. */
+  candidatePasses: number;
+  /** Rejected on the candidate's first pass (sequential rejection). */
+  earlyRejected: boolean;
 }
 
 /** A gain must exceed this share of the scores' scale: float rounding of equal means stays far below it. */
@@ -87,7 +99,7 @@ export function pooledScore(pooled: PooledPasses): number {
 }
 
 /** The paired decision of a candidate's per-example scores against the incumbent's on the same examples. */
-export function decide(after: readonly (number | null)[], before: readonly (number | null)[], rule: Omit<GateRule, "passes">): { accepted: boolean; gain: number; bar: number; floatTie: boolean } {
+export function decide(after: readonly (number | null)[], before: readonly (number | null)[], rule: Pick<GateRule, "acceptTolerance" | "acceptStdErrors" | "enabled">): { accepted: boolean; gain: number; bar: number; floatTie: boolean } {
   // Examples whose validation failed on either side are left out of the paired comparison.
   const { diffs, gain } = pairedGain(after, before);
   const bar = Math.max(rule.acceptTolerance, diffs.length > 0 ? (rule.acceptStdErrors * std(diffs)) / Math.sqrt(diffs.length) : 0);
@@ -95,6 +107,13 @@ export function decide(after: readonly (number | null)[], before: readonly (numb
   const floatTie = gain > bar && gain <= FLOAT_TIE_RELATIVE * scale;
   const clears = diffs.length > 0 && gain > bar && !floatTie;
   return { accepted: !rule.enabled || clears, gain, bar, floatTie: rule.enabled && floatTie };
+}
+
+/** The candidate's first pass is clearly worse than the incumbent: more than `z` standard errors of the paired differences below 0. */
+export function clearlyWorse(after: readonly (number | null)[], before: readonly (number | null)[], z: number): boolean {
+  const { diffs, gain } = pairedGain(after, before);
+  if (!Number.isFinite(z) || diffs.length < 2) return false;
+  return gain < -(z * std(diffs)) / Math.sqrt(diffs.length);
 }
 
 /** True when `proposed` is the variable as it is (identical value; bit-identical weights, which serialize exactly). */
@@ -145,30 +164,37 @@ export class ValidationGate {
   }
 
   /**
-   * Draws `rule.passes` fresh validation passes, re-measures the incumbent on them (pooled with its
-   * earlier passes; `restartIncumbent` when the incumbent itself changed since, e.g. its per-input
-   * selectors follow an adapted LRF, so only the new passes stand for it), measures the candidate
-   * on the same passes, and decides. An accepted candidate becomes the incumbent with its passes.
+   * Draws `rule.passes` fresh validation passes. The incumbent is re-measured on them while it
+   * pools fewer than `incumbentPassCap` (pooled with its earlier passes; `restartIncumbent` when the
+   * incumbent itself changed since, e.g. its per-input selectors follow an adapted LRF, so only the
+   * new passes stand for it). The candidate's first pass comes next: a candidate clearly worse
+   * there is rejected (sequential rejection, against the re-measured incumbent, so a lucky
+   * incumbent does not reject early); otherwise it runs the rest of the passes and the gate
+   * decides. An accepted candidate becomes the incumbent with its passes.
    */
   async compare(measureIncumbent: MeasurePasses, measureCandidate: MeasurePasses, options: { restartIncumbent?: boolean } = {}): Promise<GateDecision> {
+    const { passes } = this.rule;
     const first = validationSample(this.current.nextPass);
-    validationSample(this.current.nextPass + this.rule.passes - 1); // the last pass must be in range too
-    const incumbentPasses = await measureIncumbent(first, this.rule.passes);
-    const candidatePasses = await measureCandidate(first, this.rule.passes);
-    const incumbent = pooledFrom(incumbentPasses, options.restartIncumbent ? undefined : this.current.incumbent);
-    const candidate = pooledFrom(candidatePasses);
+    validationSample(this.current.nextPass + passes - 1); // the last pass must be in range too
+    const restart = options.restartIncumbent === true;
+    const remeasure = restart || Math.max(0, ...this.current.incumbent.counts) < this.rule.incumbentPassCap;
+    const incumbent = remeasure ? pooledFrom(await measureIncumbent(first, passes), restart ? undefined : this.current.incumbent) : this.current.incumbent;
+    this.current = { ...this.current, nextPass: this.current.nextPass + passes, incumbent };
+    const firstPass = pooledFrom(await measureCandidate(first, 1));
+    if (this.rule.enabled && passes > 1 && clearlyWorse(pooledMeans(firstPass), pooledMeans(incumbent), this.rule.earlyRejectStdErrors)) {
+      return { ...decide(pooledMeans(firstPass), pooledMeans(incumbent), this.rule), accepted: false, ...this.summary(incumbent, firstPass, 1, true) };
+    }
+    const candidate = passes > 1 ? pooledFrom(await measureCandidate(first + 1, passes - 1), firstPass) : firstPass;
     const decision = decide(pooledMeans(candidate), pooledMeans(incumbent), this.rule);
     this.current = {
       ...this.current,
-      nextPass: this.current.nextPass + this.rule.passes,
       incumbent: decision.accepted ? candidate : incumbent,
       floatTies: this.current.floatTies + (decision.floatTie ? 1 : 0),
     };
-    return {
-      ...decision,
-      valBefore: pooledScore(incumbent),
-      valAfter: pooledScore(candidate),
-      incumbentPasses: Math.max(0, ...incumbent.counts),
-    };
+    return { ...decision, ...this.summary(incumbent, candidate, passes, false) };
+  }
+
+  private summary(incumbent: PooledPasses, candidate: PooledPasses, candidatePasses: number, earlyRejected: boolean) {
+    return { valBefore: pooledScore(incumbent), valAfter: pooledScore(candidate), incumbentPasses: Math.max(0, ...incumbent.counts), candidatePasses, earlyRejected };
   }
 }
