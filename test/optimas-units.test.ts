@@ -14,9 +14,12 @@ import { optimizeWeights } from "../src/optimas/optimizers/weights";
 import { resolveConfig } from "../src/optimas/config";
 import type { LocalReward } from "../src/optimas/local-reward";
 import { SIMLM_META_MODELS } from "../src/repro/meta-model";
+import { demoSets } from "../src/optimas/optimizers/demos";
+import type { LocalOptimizerArgs } from "../src/optimas/optimizers/types";
+import { noOpStreaks, type IterationRecord } from "../src/optimas/optimize";
 
 /** Selection settings the tests do not vary: no alignment evidence, the default weights. */
-const NEUTRAL: Pick<SelectionInput, "lastAccepted" | "alignment" | "scoredExactly" | "alignmentZ" | "exploration"> = { lastAccepted: {}, alignment: {}, scoredExactly: [], alignmentZ: 1.645, exploration: 0.05 };
+const NEUTRAL: Pick<SelectionInput, "lastAccepted" | "alignment" | "scoredExactly" | "alignmentZ" | "exploration" | "explorationPairs" | "noOpStreak"> = { lastAccepted: {}, alignment: {}, scoredExactly: [], alignmentZ: 1.645, exploration: 0.05, explorationPairs: Infinity, noOpStreak: {} };
 
 const cand = (answer: string, score: number): Candidate => ({ outputs: { answer }, score, failures: 0 });
 
@@ -85,6 +88,25 @@ test("the cooldown does not hand the aligned component's turns to heads at chanc
   const atChance = selectComponent({ ...input, lastSelected: { a: 1, b: 4 }, lastAccepted: { a: true, b: false } }, createRng("c")).probabilities;
   assert.equal(atChance.b, 0);
   assert.ok(atChance.a! > atChance.c!);
+});
+
+test("a head measured at chance on many pairs stops drawing turns; a converged head yields to any weighted one", () => {
+  const alignment = { a: { credit: 150, pairs: 200 }, b: { credit: 40, pairs: 80 }, c: { credit: 5, pairs: 10 } };
+  const input: SelectionInput = { ...NEUTRAL, alignment, components: ["a", "b", "c"], recentGaps: { a: 0.2, b: 0.2, c: 0.2 }, offlineGaps: {}, lastSelected: {}, iteration: 5, rule: "aligned-fresh-gap", temperature: 0.25, cooldown: 1, explorationPairs: 60 };
+  const fresh = selectComponent(input, createRng("e")).probabilities;
+  assert.equal(fresh.b, 0, "b was measured on 80 pairs and is still at chance");
+  assert.ok(fresh.c! > 0, "c has 10 pairs: still explored");
+  // a proposed nothing on its last two turns (the latest at iteration 4): it cools for 2 iterations and yields to c.
+  const converged = selectComponent({ ...input, lastSelected: { a: 4 }, lastAccepted: { a: false }, noOpStreak: { a: 2 } }, createRng("e")).probabilities;
+  assert.equal(converged.a, 0);
+  assert.equal(converged.c, 1);
+  // Rejected (not converged), a keeps its turn against heads at chance, as before.
+  assert.ok(selectComponent({ ...input, lastSelected: { a: 4 }, lastAccepted: { a: false } }, createRng("e")).probabilities.a! > 0.5);
+  // With nothing else weighted, the converged head keeps polling.
+  const alone = selectComponent({ ...input, alignment: { ...alignment, c: { credit: 40, pairs: 80 } }, lastSelected: { a: 4 }, lastAccepted: { a: false }, noOpStreak: { a: 2 } }, createRng("e")).probabilities;
+  assert.equal(alone.a, 1);
+  // The back-off doubles: after two no-ops the window is 2, so by iteration 7 a is back.
+  assert.ok(selectComponent({ ...input, iteration: 7, lastSelected: { a: 4 }, lastAccepted: { a: false }, noOpStreak: { a: 2 } }, createRng("e")).probabilities.a! > 0.5);
 });
 
 test("a head is trusted only when its Wilson lower bound is above chance, which takes pairs", () => {
@@ -163,4 +185,22 @@ test("the weights optimizer moves a policy toward what the local reward prefers"
   assert.equal(before, "a");
   assert.equal((await component.call({ x: 0 }, ctx)).outputs.choice, "b");
   assert.ok(result.candidates.at(-1)!.score > result.candidates[0]!.score);
+});
+
+test("demonstration sets: the replay buffer's winners ranked by the local reward, reward-0 winners and repeats left out", async () => {
+  const pair = (answer: string, scoreChosen: number) => ({ component: "act", inputs: { q: answer }, chosen: { a: answer }, rejected: { a: "x" }, scoreChosen, scoreRejected: 0 });
+  const winners = [pair("bb", 1), pair("a", 1), pair("zero", 0), pair("dddd", 0.5), pair("bb", 1), pair("ccc", 1), pair("eeeee", 1)];
+  // The stub reward prefers longer answers: the sets follow its ranking, not the buffer's order.
+  const reward: LocalReward = { kind: "lrf", score: async (_c, rows) => rows.map((r) => String(r.outputs.a).length) };
+  const component = { name: "act" } as Component;
+  const config = resolveConfig("quick", SIMLM_META_MODELS, { promptDemos: 2 });
+  const sets = await demoSets({ component, reward, config, winners } as unknown as LocalOptimizerArgs);
+  assert.deepEqual(sets.map((set) => set.map((d) => d.outputs.a)), [["eeeee", "dddd"], ["ccc", "bb"]]);
+  assert.deepEqual(await demoSets({ component, reward, config: { ...config, promptDemos: 0 }, winners } as unknown as LocalOptimizerArgs), []);
+});
+
+test("no-op streaks count each component's latest turns in a row that proposed nothing", () => {
+  const turn = (component: string, noOp: boolean) => ({ component, ...(noOp ? { validationSkipped: "no-op" as const } : {}) }) as IterationRecord;
+  const history = [turn("a", true), turn("a", false), turn("a", true), turn("b", true), turn("a", true), turn("c", false)];
+  assert.deepEqual(noOpStreaks(history), { a: 2, b: 1 });
 });

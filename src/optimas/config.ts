@@ -66,6 +66,8 @@ export interface OptimasConfig {
   alignmentZ: number;
   /** Selection weight of a head not known to beat chance, next to (lower bound − 0.5) of aligned heads. */
   selectionExploration: number;
+  /** A head not known to beat chance keeps `selectionExploration` while measured on fewer out-of-sample pairs than this (select.ts). */
+  explorationPairs: number;
   /**
    * Optimize a component against its LRF head only when the head's out-of-sample pair accuracy is
    * above chance (Wilson lower bound > 0.5). Otherwise the iteration collects and adapts on fresh
@@ -75,6 +77,12 @@ export interface OptimasConfig {
   requireAlignedLrf: boolean;
   /** Proposals per prompt iteration (each scored by the LRF: no system runs). */
   promptCandidates: number;
+  /**
+   * Demonstrations per demo set the prompt optimizer tries with its best instruction, chosen by the
+   * LRF among the replay buffer's winning outputs (optimizers/demos.ts); 0: instructions only (the
+   * reference's OPRO).
+   */
+  promptDemos: number;
   /**
    * Inputs in the component's local scoring pool (input-pool.ts): built once from upstream-only
    * runs on training examples, reused across iterations; capped by the training split's size.
@@ -101,6 +109,16 @@ export interface OptimasConfig {
    * preset over six systems, worlds 0–1: lower test scores in 6 of 10 cases, higher in 2).
    */
   acceptStdErrors: number;
+  /**
+   * The gate re-measures the incumbent (on each comparison's fresh passes) while it pools fewer
+   * passes than this; after that its pooled mean stands and the runs go to candidates.
+   */
+  incumbentPassCap: number;
+  /**
+   * Sequential rejection: a candidate whose first validation pass is more than this many standard
+   * errors below the incumbent (paired by example) is rejected without its other passes.
+   */
+  earlyRejectStdErrors: number;
   /** Turn the validation gate off (ablation): every candidate is accepted. */
   validationGate: boolean;
   /** Local reward: the learned LRF, or an LLM judge (`judge.score`) as an ablation. */
@@ -148,11 +166,13 @@ export const DEFAULT_CONFIG: OptimasKnobs = {
   // iterations on Amazon world 0 and 6 of 6 on STaRK world 0 (heads at 0.73 on 11 pairs included).
   alignmentZ: 1,
   selectionExploration: 0.05,
+  explorationPairs: 60,
   requireAlignedLrf: true,
   // Issue 11: with 4 proposals on ≤ 20 inputs × 1 sample the head's first choice was the truly best
   // candidate in 0/7 (Amazon) to 3/20 (BigCodeBench) prompt iterations; 10 proposals on 60 inputs
   // lifted Amazon's 10-pass test 0.580 → 0.641. The LRF scores them all: no system runs.
   promptCandidates: 10,
+  promptDemos: 4,
   localTrainSize: 60,
   localSamples: 2,
   searchMode: "global",
@@ -162,6 +182,8 @@ export const DEFAULT_CONFIG: OptimasKnobs = {
   policyLearningRate: 0.05,
   acceptTolerance: 0,
   acceptStdErrors: 0,
+  incumbentPassCap: 9,
+  earlyRejectStdErrors: 2,
   validationGate: true,
   localReward: "lrf",
   concurrency: 8,

@@ -231,6 +231,8 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
           cooldown: config.cooldown,
           alignmentZ: config.alignmentZ,
           exploration: config.selectionExploration,
+          explorationPairs: config.explorationPairs,
+          noOpStreak: noOpStreaks(cp.history),
         },
         ctx.rng(`select/${it}`),
       );
@@ -270,7 +272,7 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
         const { pool, built } = await inputPoolOf(cp, args, component.name, optimizerCtx, collected);
         poolBuilt = built;
         const rows: InputRow[] = pool.rows.map((b) => ({ example: byId.get(b.exampleId)!, inputs: b.inputs })).filter((r) => r.example !== undefined);
-        const optimizerArgs: LocalOptimizerArgs = { system, component, rows, reward, ctx: optimizerCtx, config, round: it };
+        const optimizerArgs: LocalOptimizerArgs = { system, component, rows, reward, ctx: optimizerCtx, config, round: it, winners: cp.buffers[component.name] ?? [] };
         result = rows.length === 0 ? undefined : await localOptimize(component, optimizerArgs);
       }
       // A proposal that changes nothing (the same value, bit-identical weights, no new per-input
@@ -318,7 +320,7 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
         poolBuilt,
         candidates: result?.candidates ?? [],
         ...(noOp ? { validationSkipped: "no-op" as const } : {}),
-        ...(decision ? { gate: { gain: decision.gain, bar: decision.bar, floatTie: decision.floatTie, incumbentPasses: decision.incumbentPasses } } : {}),
+        ...(decision ? { gate: { gain: decision.gain, bar: decision.bar, floatTie: decision.floatTie, incumbentPasses: decision.incumbentPasses, candidatePasses: decision.candidatePasses, earlyRejected: decision.earlyRejected } } : {}),
         valBefore: decision?.valBefore ?? cp.best.score,
         valAfter: decision?.valAfter ?? cp.best.score,
         accepted,
@@ -360,6 +362,19 @@ function recordFatalStop(runDir: RunDir, err: FatalRunError): void {
   runDir.write("checkpoint.json", { ...committed, status: "stopped", error: err.message });
 }
 
+/** Per component, how many of its latest turns in a row proposed no change. */
+export function noOpStreaks(history: readonly IterationRecord[]): Record<string, number> {
+  const streaks: Record<string, number> = {};
+  const ended = new Set<string>();
+  for (let i = history.length - 1; i >= 0; i--) {
+    const { component, validationSkipped } = history[i]!;
+    if (ended.has(component)) continue;
+    if (validationSkipped === "no-op") streaks[component] = (streaks[component] ?? 0) + 1;
+    else ended.add(component);
+  }
+  return streaks;
+}
+
 /** Iterations at the end of the history that spent no system run. */
 function idleIterations(history: readonly IterationRecord[]): number {
   let idle = 0;
@@ -393,7 +408,8 @@ async function inputPoolOf(cp: Checkpoint, args: OptimasRunArgs, name: string, c
 }
 
 function gateRule(config: OptimasConfig): GateRule {
-  return { passes: config.valRepeats, acceptTolerance: config.acceptTolerance, acceptStdErrors: config.acceptStdErrors, enabled: config.validationGate };
+  const { valRepeats: passes, acceptTolerance, acceptStdErrors, incumbentPassCap, earlyRejectStdErrors, validationGate: enabled } = config;
+  return { passes, acceptTolerance, acceptStdErrors, incumbentPassCap, earlyRejectStdErrors, enabled };
 }
 
 function localOptimize(component: Component, args: LocalOptimizerArgs): Promise<LocalOptimizerResult> {

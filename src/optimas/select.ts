@@ -13,10 +13,15 @@ import { wilsonLowerBound, type AlignmentTallies } from "./alignment";
  * rank outputs picks its candidate at random, and the validation runs spent on it are wasted.
  * The expected gap counts ties: the mean |score difference| over every two candidates of an
  * example; a component whose candidates all score alike has nothing to offer now.
+ * A head not known to beat chance keeps its exploration weight only while it has been measured on
+ * fewer than `explorationPairs` out-of-sample pairs: past that, more pairs of the same kind have not
+ * made it see, and its collections (up to 90 runs a turn on Amazon) are better spent elsewhere.
  * The cooldown keeps a component out for `cooldown` iterations after it was selected and not
  * accepted, while a component trusted at least as much is eligible: it stops lock-in on a component
  * whose proposals keep failing, but never hands the turn of the one head that is learning (or that
- * was just accepted) to heads at chance. "fresh-gap" is the rule before alignment weighting (plain
+ * was just accepted) to heads at chance. A component whose local optimizer proposed no change in
+ * its last k turns has converged under its head: it cools for `cooldown` × 2^(k−1) iterations and
+ * yields to any component with weight (issue 11: one converged head took 17 turns in a row). "fresh-gap" is the rule before alignment weighting (plain
  * cooldown); "reference-offline-gap" uses the static offline mean pair gaps, as the reference did.
  * The dedicated per-iteration random stream keeps it reproducible (§7.11).
  */
@@ -41,6 +46,10 @@ export interface SelectionInput {
   alignmentZ: number;
   /** Weight of a head not (yet) known to beat chance, relative to (lower bound − 0.5) of aligned heads. */
   exploration: number;
+  /** A head not known to beat chance keeps its exploration weight while measured on fewer pairs than this. */
+  explorationPairs: number;
+  /** Each component's run of consecutive turns (up to now) whose proposal changed nothing. */
+  noOpStreak: Readonly<Record<string, number>>;
 }
 
 export type SelectionRule = "aligned-fresh-gap" | "fresh-gap" | "reference-offline-gap";
@@ -73,15 +82,23 @@ export function selectComponent(input: SelectionInput, rng: Rng): Selection {
   const weighAlignment = input.rule === "aligned-fresh-gap";
   const gaps = input.components.map((c) => (input.rule === "reference-offline-gap" ? input.offlineGaps[c] ?? 0 : input.recentGaps[c] ?? 0));
   const lowerBound = (c: string) => (input.scoredExactly.includes(c) ? 1 : wilsonLowerBound(input.alignment[c], input.alignmentZ));
-  const measured = input.components.map((c) => (weighAlignment ? Math.max(lowerBound(c) - 0.5, 0) + input.exploration : 1));
+  const measured = input.components.map((c) => {
+    if (!weighAlignment) return 1;
+    const above = Math.max(lowerBound(c) - 0.5, 0);
+    const exploring = above > 0 || (input.alignment[c]?.pairs ?? 0) < input.explorationPairs;
+    return above + (exploring ? input.exploration : 0);
+  });
   // Exploration 0 with no head above chance leaves nothing to weigh: the gaps decide alone.
   const trust = measured.some((t) => t > 0) ? measured : measured.map(() => 1);
+  const streak = (c: string) => (weighAlignment ? input.noOpStreak[c] ?? 0 : 0);
   const cooling = input.components.map((c) => {
     const last = input.lastSelected[c];
-    const recent = last !== undefined && input.iteration - last <= input.cooldown;
+    const window = streak(c) > 0 ? input.cooldown * 2 ** (streak(c) - 1) : input.cooldown;
+    const recent = last !== undefined && input.iteration - last <= window;
     return recent && !(weighAlignment && input.lastAccepted[c] === true);
   });
-  let eligible = input.components.map((_, i) => !cooling[i] || (weighAlignment && !input.components.some((_, j) => !cooling[j] && trust[j]! >= trust[i]!)));
+  const yields = (i: number, j: number) => (streak(input.components[i]!) > 0 ? trust[j]! > 0 : trust[j]! >= trust[i]!);
+  let eligible = input.components.map((_, i) => !cooling[i] || (weighAlignment && !input.components.some((_, j) => j !== i && !cooling[j] && yields(i, j))));
   if (!eligible.some(Boolean)) eligible = input.components.map(() => true);
   const logits = gaps.map((g, i) => (eligible[i] && trust[i]! > 0 ? g / input.temperature + Math.log(trust[i]!) : -Infinity));
   const top = Math.max(...logits);

@@ -5,6 +5,7 @@ import type { CompoundSystem, Example } from "../../core/system";
 import type { Variable } from "../../core/variable";
 import type { OptimasConfig } from "../config";
 import type { LocalReward } from "../local-reward";
+import type { PreferencePair } from "../../reward/types";
 
 /** One training input of the component being optimized, with the example it came from. */
 export interface InputRow {
@@ -21,6 +22,8 @@ export interface LocalOptimizerArgs {
   config: OptimasConfig;
   /** Iteration number: separates random streams and sample indices between iterations. */
   round: number;
+  /** The component's replay buffer: its pairs' winners are the prompt optimizer's demonstration candidates. */
+  winners?: readonly PreferencePair[];
 }
 
 /** A scored candidate, for the run record. */
