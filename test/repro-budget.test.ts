@@ -69,3 +69,12 @@ test("suite caps: the shipped suites declare theirs; a headline cap outside the 
   assert.throws(() => parseSuiteConfig({ ...good, runCaps: [500], headlineCap: 1000 }, "s.json"), /^Error: s\.json: field "headlineCap" must be one of "runCaps" \(500\)$/);
   assert.throws(() => parseSuiteConfig({ ...good, runCaps: [0] }, "s.json"), /field "runCaps" must list caps ≥ 1/);
 });
+
+test("--run-caps and --headline-cap replace the suite's caps; a headline outside them is a one-line error", () => {
+  const paper = loadSuiteConfig("paper");
+  const two = resolveSuite(paper, { runCaps: [2000, 500, 500] });
+  assert.deepEqual([two.runCaps, two.headlineCap], [[500, 2000], 2000]);
+  assert.equal(resolveSuite(paper, { runCaps: [500, 2000], headlineCap: 500 }).headlineCap, 500);
+  assert.equal(resolveSuite(paper, { headlineCap: 500 }).headlineCap, 500, "the suite's own caps hold without --run-caps");
+  assert.throws(() => resolveSuite(paper, { runCaps: [500], headlineCap: 1000 }), /^Error: --headline-cap 1000: must be one of the run caps \(500\)$/);
+});

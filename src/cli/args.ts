@@ -32,8 +32,8 @@ export function listArg(value: string): string[] {
   return value.split(",").map((s) => s.trim()).filter(Boolean);
 }
 
-export function intListArg(name: string): (value: string) => number[] {
-  const one = intArg(name);
+export function intListArg(name: string, min = 0): (value: string) => number[] {
+  const one = intArg(name, min);
   return (value) => listArg(value).map(one);
 }
 

@@ -32,7 +32,7 @@ function report(summary: OptimizeSummary, json: boolean): void {
       { split: "test", before: summary.test_before, after: summary.test_after },
     ]),
   );
-  console.log(`iterations ${summary.iterations} (accepted ${summary.accepted}, ${summary.status}); system runs ${summary.system_runs}; LLM calls ${summary.llm_calls}; LRF held-out pair accuracy ${summary.lrf_pair_accuracy?.toFixed(3) ?? "n/a"}`);
+  console.log(`iterations ${summary.iterations} (accepted ${summary.accepted}, ${summary.status}); system runs ${summary.system_runs}; LLM calls ${summary.llm_calls}; LRF fresh-pair accuracy ${summary.lrf_pair_accuracy?.toFixed(3) ?? "n/a"}`);
   const retried = describeRetryCounts(summary.lm.retryCounts);
   if (retried) console.log(`endpoint: ${retried}`);
   if (summary.failed_runs > 0 || summary.parse_failures > 0) {
@@ -43,7 +43,7 @@ function report(summary: OptimizeSummary, json: boolean): void {
 }
 
 export async function optimizeCommand(args: OptimizeArgs): Promise<void> {
-  const spec: OptimizeJobSpec = { system: args.system, method: args.method, preset: args.preset, world: args.world, seed: args.seed, backend: args.backend, settings: args.set, model: args.model, metaModel: args.metaModel, judgeModel: args.judgeModel, caps: capsFromOptions(args), lm: pickLMSettings(args) };
+  const spec: OptimizeJobSpec = { system: args.system, method: args.method, preset: args.preset, world: args.world, seed: args.seed, backend: args.backend, settings: args.set, model: args.model, metaModel: args.metaModel, judgeModel: args.judgeModel, caps: capsFromOptions(args), lm: pickLMSettings(args), ...(args.runCaps && { runCaps: [...new Set(args.runCaps)].sort((a, b) => a - b) }) };
   const out = args.out ?? path.join("runs", `${args.system}-${args.method}-w${args.world}-s${args.seed}-${new Date().toISOString().replace(/[:.]/g, "-")}`);
   // One writer per run directory: a second optimize or resume on it stops at once, naming this one.
   report(await withDirLock(out, () => runOptimizeJob(spec, out, progressPrinter(`${args.system}/${args.method}`))), args.json);

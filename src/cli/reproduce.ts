@@ -16,6 +16,8 @@ export interface ReproduceArgs extends CapOptions, LMSettings {
   methods?: string[];
   seeds?: number[];
   worlds?: number[];
+  runCaps?: number[];
+  headlineCap?: number;
   metaModel?: string;
   judgeModel?: string;
   out?: string;
@@ -51,7 +53,7 @@ function capStops(outcome: SuiteOutcome): { resource: BudgetResource; cap: numbe
 }
 
 export async function reproduceCommand(args: ReproduceArgs): Promise<void> {
-  const suite = resolveSuite(loadSuiteConfig(args.suite), { systems: args.systems, methods: args.methods, seeds: args.seeds, worlds: args.worlds, caps: capsFromOptions(args), metaModel: args.metaModel, judgeModel: args.judgeModel, lm: pickLMSettings(args) });
+  const suite = resolveSuite(loadSuiteConfig(args.suite), { systems: args.systems, methods: args.methods, seeds: args.seeds, worlds: args.worlds, runCaps: args.runCaps, headlineCap: args.headlineCap, caps: capsFromOptions(args), metaModel: args.metaModel, judgeModel: args.judgeModel, lm: pickLMSettings(args) });
   const outDir = path.resolve(args.out ?? path.join("reproductions", "results", suite.name));
   const progress = new Progress(`suite ${suite.name}`);
   const controller = new AbortController();

@@ -61,6 +61,9 @@ export interface SuiteOverrides {
   methods?: string[];
   seeds?: number[];
   worlds?: number[];
+  /** `--run-caps` / `--headline-cap`: the comparison's caps instead of the suite's. */
+  runCaps?: number[];
+  headlineCap?: number;
   /** `--max-*` caps; each replaces the suite's cap of the same resource. */
   caps?: BudgetCaps;
   /** `--timeout`, `--retries`, `--max-retry-after`, `--cache`; each replaces the suite's value. */
@@ -170,6 +173,9 @@ export function resolveSuite(config: SuiteConfig, overrides: SuiteOverrides = {}
   const suiteSystems = pick("system", overrides.systems, config.systems, systems, "--systems");
   const models = resolveMetaModels(config.backend, { metaModel: overrides.metaModel ?? config.metaModel, judgeModel: overrides.judgeModel ?? config.judgeModel }, `--meta-model or "metaModel" in ${where}`);
   const caps = { ...config.caps, ...overrides.caps };
+  const runCaps = overrides.runCaps ? [...new Set(overrides.runCaps)].sort((a, b) => a - b) : config.runCaps;
+  const headlineCap = overrides.headlineCap ?? (overrides.runCaps ? runCaps && Math.max(...runCaps) : config.headlineCap);
+  if (headlineCap !== undefined && !runCaps?.includes(headlineCap)) throw new UsageError(`--headline-cap ${headlineCap}: must be one of the run caps (${runCaps?.join(", ") ?? "none: give --run-caps"})`);
   return {
     ...config,
     ...models,
@@ -177,6 +183,7 @@ export function resolveSuite(config: SuiteConfig, overrides: SuiteOverrides = {}
     ...overrides.lm,
     systems: suiteSystems,
     methods: pick("method", overrides.methods, config.methods, methods, "--methods"),
+    ...(runCaps !== undefined && { runCaps, headlineCap }),
     seeds: overrides.seeds ?? config.seeds,
     worlds: overrides.worlds ?? config.worlds,
     settings: Object.fromEntries(suiteSystems.map((id) => [id, resolveSettings(getSystem(id), config.backend, config.settings?.[id])])),
