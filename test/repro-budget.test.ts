@@ -57,7 +57,11 @@ test("the summary states the gain at each cap and takes the headline at the stat
     for (const cap of [500, 1000] as const) assert.ok(md.includes(`| ${cap}${cap === headlineCap ? " (headline)" : ""} | ${pct(gainAt(cap))} |`), `gain row at ${cap}`);
     assert.ok(md.includes(`At the ${headlineCap.toLocaleString("en-US")}-system-run cap, average gain over the paper's baselines on the paper's systems (amazon): **${pct(gainAt(headlineCap))}**`), `headline at ${headlineCap}`);
     assert.ok(terminalSummary(input).includes(`At the ${headlineCap.toLocaleString("en-US")}-system-run cap`));
+    assert.doesNotMatch(md, /## LRF fresh-pair accuracy/, "no Optimas run measured fresh pairs");
   }
+  const fresh = [{ system: "amazon", component: "decider", runs: 2, pairs: 40, accuracy: 0.625 }, { system: "amazon", component: "profiler", runs: 2, pairs: 10, accuracy: 0.5 }];
+  const withFresh = summaryMarkdown({ suite: resolveSuite(loadSuiteConfig("quick")), agg, rows: ROWS, paper: loadPaperFigures(), sources: {}, figures: null, interrupted: false, freshAccuracy: fresh });
+  assert.ok(withFresh.includes("| amazon | decider | 2 | 40 | 0.6250 | 0.6000 |"), "per component, with the system's accuracy over all its pairs (25 + 5) / 50");
   const curve = suiteFigures(agg, ROWS, loadPaperFigures(), "note").find((f) => f.name === "budget-amazon")!;
   assert.deepEqual(curve.fig.data.map((d) => [d.name, d.x, d.y]), [["unoptimized", [500, 1000], [0.3, 0.3]], ["optimas", [500, 1000], [0.5, 0.6]], ["textgrad", [500, 1000], [0.55, 0.5]]]);
 });

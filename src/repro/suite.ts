@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import { freshAccuracyRows } from "./fresh-accuracy";
 import * as path from "node:path";
 import { clearStaleLock, withDirLock } from "../core/dir-lock";
 import { writeFileAtomic, writeJsonAtomic } from "../core/files";
@@ -8,11 +9,12 @@ import { suiteFigures, writeFigures, type FiguresOutcome } from "./figures";
 import { getMethod } from "./methods";
 import { loadPaperFigures } from "./paper";
 import { cellLabel, hasResultAtCaps, isComplete, jobSpec, needsJudgeAccuracy, planSuite, type RunCell } from "./plan";
-import { runPool } from "./pool";
+import { runPool, type JobRunner } from "./pool";
 import { ERROR_FILE, readResultRow, resultsCsv, type ResultRow } from "./results";
 import { backendNote, summaryMarkdown, terminalSummary } from "./summary";
 import type { ResolvedSuite } from "./suite-config";
 import type { WorkerJob } from "./worker-protocol";
+import { CellProgressReader, WATCH_INTERVAL_MS, type RunningCell } from "./progress-watch";
 
 /**
  * Runs a suite: every unfinished (system, method, seed, world) cell on worker processes, then
@@ -25,6 +27,8 @@ export interface SuiteRunOptions {
   /** reproductions/results/<suite> by default (the command decides). */
   outDir: string;
   workers: number;
+  /** Runs the jobs (default: runPool, on `workers` local processes; repro/queue.ts puts them on a queue). */
+  runner?: JobRunner;
   /** Render PNG figures (needs chromium); HTML is always written. */
   png: boolean;
   /** Aborting kills the workers; finished runs stay, the rest resume next time. */
@@ -34,7 +38,9 @@ export interface SuiteRunOptions {
 
 export type SuiteEvent =
   | { kind: "plan"; cells: number; toRun: number; alreadyDone: number; notApplicable: number }
-  | { kind: "run"; cell: RunCell; row: ResultRow; error: string | null; wallS: number; done: number; toRun: number };
+  | { kind: "run"; cell: RunCell; row: ResultRow; error: string | null; wallS: number; done: number; toRun: number }
+  /** Once a second while cells run: the cells in flight with their progress in system runs. */
+  | { kind: "progress"; running: RunningCell[]; done: number; toRun: number };
 
 export interface SuiteOutcome {
   outDir: string;
@@ -71,7 +77,10 @@ async function runSuiteLocked(suite: ResolvedSuite, outDir: string, options: Sui
   });
   const ran: string[] = [];
   let failed = 0;
-  await runPool(jobs, {
+  const finished = new Set<RunCell>();
+  const reader = new CellProgressReader(pending, Date.now());
+  const watch = setInterval(() => emit({ kind: "progress", running: reader.running(finished), done: ran.length, toRun: jobs.length }), WATCH_INTERVAL_MS);
+  await (options.runner ?? runPool)(jobs, {
     workers: options.workers,
     signal: options.signal,
     onReply: (job, reply, wallS) => {
@@ -82,9 +91,10 @@ async function runSuiteLocked(suite: ResolvedSuite, outDir: string, options: Sui
         new RunDir(cell.dir).write(ERROR_FILE, { error });
       }
       ran.push(job.key);
+      finished.add(cell);
       emit({ kind: "run", cell, row: readResultRow(cell, outDir), error, wallS, done: ran.length, toRun: jobs.length });
     },
-  });
+  }).finally(() => clearInterval(watch));
   // Workers killed on abort left their run directories' locks behind; they are gone, so the locks go too.
   for (const c of pending) clearStaleLock(c.dir);
   const interrupted = options.signal?.aborted === true && cells.some((c) => c.notApplicable === null && !isComplete(c));
@@ -104,7 +114,7 @@ async function runSuiteLocked(suite: ResolvedSuite, outDir: string, options: Sui
     runCaps: suite.runCaps,
   });
   const figures = interrupted ? null : await writeFigures(path.join(outDir, "figures"), `Suite "${suite.name}"`, suiteFigures(agg, rows, paper, backendNote(suite)), options.png);
-  const summaryInput = { suite, agg, rows, paper, sources: Object.fromEntries(methods.map((m) => [m.id, m.source])), figures, interrupted };
+  const summaryInput = { suite, agg, rows, paper, sources: Object.fromEntries(methods.map((m) => [m.id, m.source])), figures, interrupted, freshAccuracy: freshAccuracyRows(outDir, rows) };
   const summaryFile = path.join(outDir, "summary.md");
   writeFileAtomic(summaryFile, summaryMarkdown(summaryInput));
   return { outDir, resultsCsv: resultsFile, summaryMd: summaryFile, figures, rows, agg, ran, failed, interrupted, text: terminalSummary(summaryInput) };

@@ -1,4 +1,5 @@
 import { mean } from "../core/stats";
+import { systemAccuracy, type FreshAccuracyRow } from "./fresh-accuracy";
 import { markdownTable, textTable, type Row } from "../display/table";
 import { SIMLM_VERSION } from "../lm/sim/simlm";
 import { getSystem } from "../systems/registry";
@@ -24,6 +25,8 @@ export interface SummaryInput {
   figures: FiguresOutcome | null;
   /** The suite was interrupted: some runs are still pending. */
   interrupted: boolean;
+  /** The LRF's on-policy fresh-pair accuracy per system and component, pooled over the Optimas runs (fresh-accuracy.ts). */
+  freshAccuracy?: readonly FreshAccuracyRow[];
 }
 
 /** The line every summary and figure carries about where the numbers come from. */
@@ -207,6 +210,22 @@ function paperRows(paper: PaperFigures): Row[] {
   return paper.methods.map((m) => ({ method: m, ...Object.fromEntries(systems.map((s) => [`${s} (${paper.systems[s]!.metric})`, fixed(paper.systems[s]!.values[m] ?? null, 2)])) }));
 }
 
+function freshAccuracySection(rows: readonly FreshAccuracyRow[]): string[] {
+  if (rows.length === 0) return [];
+  const bySystem = systemAccuracy(rows);
+  const table = rows.map((r) => ({ system: r.system, component: r.component, "Optimas runs": r.runs, "fresh pairs": r.pairs, accuracy: fixed(r.accuracy), "system (all its pairs)": fixed(bySystem[r.system]!.accuracy) }));
+  return [
+    "## LRF fresh-pair accuracy",
+    "",
+    "Each Optimas iteration collects fresh on-policy pairs for the component it selects; its LRF head ranks them before it adapts",
+    "on them (a tie counts 0.5). Pooled over the suite's Optimas runs, weighted by pairs. A head near 0.5 cannot guide its",
+    "component; the loop then collects pairs for it instead of optimizing against it (ARCHITECTURE.md).",
+    "",
+    markdownTable(table),
+    "",
+  ];
+}
+
 export function summaryMarkdown(input: SummaryInput): string {
   const { suite, agg, rows, paper, figures } = input;
   const surrogate = suite.backend === "simlm";
@@ -253,6 +272,7 @@ export function summaryMarkdown(input: SummaryInput): string {
     "",
     markdownTable(budgetRows(agg, rows, surrogate)),
     "",
+    ...freshAccuracySection(input.freshAccuracy ?? []),
     "## LRF pair accuracy against the LLM judge",
     "",
   );
