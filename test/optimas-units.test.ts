@@ -19,7 +19,7 @@ import type { LocalOptimizerArgs } from "../src/optimas/optimizers/types";
 import { noOpStreaks, type IterationRecord } from "../src/optimas/optimize";
 
 /** Selection settings the tests do not vary: no alignment evidence, the default weights. */
-const NEUTRAL: Pick<SelectionInput, "lastAccepted" | "alignment" | "scoredExactly" | "alignmentZ" | "exploration" | "explorationPairs" | "noOpStreak"> = { lastAccepted: {}, alignment: {}, scoredExactly: [], alignmentZ: 1.645, exploration: 0.05, explorationPairs: Infinity, noOpStreak: {} };
+const NEUTRAL: Pick<SelectionInput, "lastAccepted" | "alignment" | "scoredExactly" | "alignmentZ" | "exploration" | "explorationTurns" | "atChanceTurns" | "noOpStreak"> = { lastAccepted: {}, alignment: {}, scoredExactly: [], alignmentZ: 1.645, exploration: 0.05, explorationTurns: Infinity, atChanceTurns: {}, noOpStreak: {} };
 
 const cand = (answer: string, score: number): Candidate => ({ outputs: { answer }, score, failures: 0 });
 
@@ -90,12 +90,12 @@ test("the cooldown does not hand the aligned component's turns to heads at chanc
   assert.ok(atChance.a! > atChance.c!);
 });
 
-test("a head measured at chance on many pairs stops drawing turns; a converged head yields to any weighted one", () => {
+test("a head still at chance after its exploration turns stops drawing turns; a converged head yields to any weighted one", () => {
   const alignment = { a: { credit: 150, pairs: 200 }, b: { credit: 40, pairs: 80 }, c: { credit: 5, pairs: 10 } };
-  const input: SelectionInput = { ...NEUTRAL, alignment, components: ["a", "b", "c"], recentGaps: { a: 0.2, b: 0.2, c: 0.2 }, offlineGaps: {}, lastSelected: {}, iteration: 5, rule: "aligned-fresh-gap", temperature: 0.25, cooldown: 1, explorationPairs: 60 };
+  const input: SelectionInput = { ...NEUTRAL, alignment, components: ["a", "b", "c"], recentGaps: { a: 0.2, b: 0.2, c: 0.2 }, offlineGaps: {}, lastSelected: {}, iteration: 5, rule: "aligned-fresh-gap", temperature: 0.25, cooldown: 1, explorationTurns: 2, atChanceTurns: { b: 2, c: 1 } };
   const fresh = selectComponent(input, createRng("e")).probabilities;
-  assert.equal(fresh.b, 0, "b was measured on 80 pairs and is still at chance");
-  assert.ok(fresh.c! > 0, "c has 10 pairs: still explored");
+  assert.equal(fresh.b, 0, "b had its two turns at chance");
+  assert.ok(fresh.c! > 0, "c had one: still explored");
   // a proposed nothing on its last two turns (the latest at iteration 4): it cools for 2 iterations and yields to c.
   const converged = selectComponent({ ...input, lastSelected: { a: 4 }, lastAccepted: { a: false }, noOpStreak: { a: 2 } }, createRng("e")).probabilities;
   assert.equal(converged.a, 0);
@@ -103,7 +103,7 @@ test("a head measured at chance on many pairs stops drawing turns; a converged h
   // Rejected (not converged), a keeps its turn against heads at chance, as before.
   assert.ok(selectComponent({ ...input, lastSelected: { a: 4 }, lastAccepted: { a: false } }, createRng("e")).probabilities.a! > 0.5);
   // With nothing else weighted, the converged head keeps polling.
-  const alone = selectComponent({ ...input, alignment: { ...alignment, c: { credit: 40, pairs: 80 } }, lastSelected: { a: 4 }, lastAccepted: { a: false }, noOpStreak: { a: 2 } }, createRng("e")).probabilities;
+  const alone = selectComponent({ ...input, atChanceTurns: { b: 2, c: 2 }, lastSelected: { a: 4 }, lastAccepted: { a: false }, noOpStreak: { a: 2 } }, createRng("e")).probabilities;
   assert.equal(alone.a, 1);
   // The back-off doubles: after two no-ops the window is 2, so by iteration 7 a is back.
   assert.ok(selectComponent({ ...input, iteration: 7, lastSelected: { a: 4 }, lastAccepted: { a: false }, noOpStreak: { a: 2 } }, createRng("e")).probabilities.a! > 0.5);

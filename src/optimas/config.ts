@@ -66,8 +66,8 @@ export interface OptimasConfig {
   alignmentZ: number;
   /** Selection weight of a head not known to beat chance, next to (lower bound − 0.5) of aligned heads. */
   selectionExploration: number;
-  /** A head not known to beat chance keeps `selectionExploration` while measured on fewer out-of-sample pairs than this (select.ts). */
-  explorationPairs: number;
+  /** A head not known to beat chance keeps `selectionExploration` for this many turns at chance (select.ts). */
+  explorationTurns: number;
   /**
    * Optimize a component against its LRF head only when the head's out-of-sample pair accuracy is
    * above chance (Wilson lower bound > 0.5). Otherwise the iteration collects and adapts on fresh
@@ -166,7 +166,7 @@ export const DEFAULT_CONFIG: OptimasKnobs = {
   // iterations on Amazon world 0 and 6 of 6 on STaRK world 0 (heads at 0.73 on 11 pairs included).
   alignmentZ: 1,
   selectionExploration: 0.05,
-  explorationPairs: 60,
+  explorationTurns: 2,
   requireAlignedLrf: true,
   // Issue 11: with 4 proposals on ≤ 20 inputs × 1 sample the head's first choice was the truly best
   // candidate in 0/7 (Amazon) to 3/20 (BigCodeBench) prompt iterations; 10 proposals on 60 inputs
@@ -197,9 +197,14 @@ export const PRESETS: Record<Preset, Partial<OptimasKnobs>> = {
   paper: { iterations: 20, initialTrainSize: 20, perIterationNewData: 10, valSize: 20 },
 };
 
-export function resolveConfig(preset: Preset | undefined, models: MetaModels, overrides: Partial<OptimasKnobs> = {}): OptimasConfig {
+/** Every knob: the defaults, the preset's values over them, then `overrides`. */
+export function resolveKnobs(preset: Preset | undefined, overrides: Partial<OptimasKnobs> = {}): OptimasKnobs {
   for (const key of Object.keys(overrides)) {
     if (!(key in DEFAULT_CONFIG)) throw new Error(`unknown Optimas option "${key}" (see src/optimas/config.ts)`);
   }
-  return { ...DEFAULT_CONFIG, ...(preset ? PRESETS[preset] : {}), ...overrides, metaModel: models.metaModel, judgeModel: models.judgeModel };
+  return { ...DEFAULT_CONFIG, ...(preset ? PRESETS[preset] : {}), ...overrides };
+}
+
+export function resolveConfig(preset: Preset | undefined, models: MetaModels, overrides: Partial<OptimasKnobs> = {}): OptimasConfig {
+  return { ...resolveKnobs(preset, overrides), metaModel: models.metaModel, judgeModel: models.judgeModel };
 }

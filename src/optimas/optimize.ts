@@ -231,7 +231,8 @@ export async function runOptimas(args: OptimasRunArgs): Promise<OptimasOutcome> 
           cooldown: config.cooldown,
           alignmentZ: config.alignmentZ,
           exploration: config.selectionExploration,
-          explorationPairs: config.explorationPairs,
+          explorationTurns: config.explorationTurns,
+          atChanceTurns: countBy(cp.history.filter((h) => h.skipped === "lrf-at-chance")),
           noOpStreak: noOpStreaks(cp.history),
         },
         ctx.rng(`select/${it}`),
@@ -360,6 +361,13 @@ function recordFatalStop(runDir: RunDir, err: FatalRunError): void {
   if (!runDir.exists("checkpoint.json")) return; // stopped during initialization: a resume starts it again
   const committed = runDir.read<Checkpoint>("checkpoint.json", "checkpoint");
   runDir.write("checkpoint.json", { ...committed, status: "stopped", error: err.message });
+}
+
+/** Per component, how many of the iterations turned to it. */
+function countBy(history: readonly IterationRecord[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const { component } of history) counts[component] = (counts[component] ?? 0) + 1;
+  return counts;
 }
 
 /** Per component, how many of its latest turns in a row proposed no change. */

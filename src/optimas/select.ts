@@ -13,9 +13,10 @@ import { wilsonLowerBound, type AlignmentTallies } from "./alignment";
  * rank outputs picks its candidate at random, and the validation runs spent on it are wasted.
  * The expected gap counts ties: the mean |score difference| over every two candidates of an
  * example; a component whose candidates all score alike has nothing to offer now.
- * A head not known to beat chance keeps its exploration weight only while it has been measured on
- * fewer than `explorationPairs` out-of-sample pairs: past that, more pairs of the same kind have not
- * made it see, and its collections (up to 90 runs a turn on Amazon) are better spent elsewhere.
+ * A head not known to beat chance keeps its exploration weight for `explorationTurns` turns at
+ * chance: past that, more pairs of the same kind have not made it see (or its collections yield no
+ * pairs at all, as STaRK's text scorer's do), and its collections (up to 90 runs a turn on
+ * Amazon) are better spent elsewhere.
  * The cooldown keeps a component out for `cooldown` iterations after it was selected and not
  * accepted, while a component trusted at least as much is eligible: it stops lock-in on a component
  * whose proposals keep failing, but never hands the turn of the one head that is learning (or that
@@ -46,8 +47,10 @@ export interface SelectionInput {
   alignmentZ: number;
   /** Weight of a head not (yet) known to beat chance, relative to (lower bound − 0.5) of aligned heads. */
   exploration: number;
-  /** A head not known to beat chance keeps its exploration weight while measured on fewer pairs than this. */
-  explorationPairs: number;
+  /** A head not known to beat chance keeps its exploration weight for this many turns at chance. */
+  explorationTurns: number;
+  /** Each component's turns so far on which its head was not known to beat chance (pairs collected, nothing optimized). */
+  atChanceTurns: Readonly<Record<string, number>>;
   /** Each component's run of consecutive turns (up to now) whose proposal changed nothing. */
   noOpStreak: Readonly<Record<string, number>>;
 }
@@ -85,7 +88,7 @@ export function selectComponent(input: SelectionInput, rng: Rng): Selection {
   const measured = input.components.map((c) => {
     if (!weighAlignment) return 1;
     const above = Math.max(lowerBound(c) - 0.5, 0);
-    const exploring = above > 0 || (input.alignment[c]?.pairs ?? 0) < input.explorationPairs;
+    const exploring = above > 0 || (input.atChanceTurns[c] ?? 0) < input.explorationTurns;
     return above + (exploring ? input.exploration : 0);
   });
   // Exploration 0 with no head above chance leaves nothing to weigh: the gaps decide alone.
