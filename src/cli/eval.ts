@@ -4,9 +4,11 @@ import { describeRetryCounts } from "../lm/events";
 import { textTable } from "../display/table";
 import { SIMLM_VERSION } from "../lm/sim/simlm";
 import { formatSettings } from "../systems/settings";
-import { measureTestScore } from "../core/test-score";
+import { evaluateExamples, examplesCsv } from "../core/per-example";
+import { writeFileAtomic } from "../core/files";
 import { FatalRunError } from "../core/failure";
-import { Progress, printJsonLast } from "./output";
+import { printJsonLast } from "./output";
+import { RunBar } from "./progress";
 
 export interface EvalArgs extends LMSettings {
   system: string;
@@ -19,11 +21,13 @@ export interface EvalArgs extends LMSettings {
   seed: number;
   repeats: number;
   limit?: number;
+  /** Write one row per example here (core/per-example.ts EXAMPLE_COLUMNS). */
+  csv?: string;
   json: boolean;
 }
 
 export async function evalCommand(args: EvalArgs): Promise<void> {
-  const progress = new Progress(`eval ${args.system}/${args.split}`);
+  const progress = new RunBar(`eval ${args.system}/${args.split}`);
   const rt = createRuntime({
     system: args.system,
     backend: args.backend,
@@ -36,8 +40,9 @@ export async function evalCommand(args: EvalArgs): Promise<void> {
   });
   const examples = rt.data[args.split].slice(0, args.limit ?? undefined);
   const started = Date.now();
-  // The project's one test-score definition (core/test-score.ts), on whichever split was asked for.
-  const r = await measureTestScore(rt.system, examples, rt.ctx.withStage("eval"), { passes: args.repeats, onProgress: (d, t) => progress.update(d, t) });
+  // The project's one test-score definition (core/test-score.ts), on whichever split was asked for, with its runs per example.
+  const { rows, score: r } = await evaluateExamples(rt.system, examples, rt.ctx.withStage("eval"), { passes: args.repeats, onProgress: (d, t) => progress.update(d, t) }).finally(() => progress.stop());
+  if (args.csv) writeFileAtomic(args.csv, examplesCsv(rows));
   const seconds = (Date.now() - started) / 1000;
   const usage = rt.ledger.snapshot().total;
   console.log(`${rt.entry.title} — ${rt.entry.metric} on ${args.split} (${rt.backendLabel})`);
@@ -52,6 +57,7 @@ export async function evalCommand(args: EvalArgs): Promise<void> {
   if (retried) console.log(`endpoint: ${retried}`);
   const failures = r.evaluation.failureCounts;
   console.log(`runs: ${failures.describe()}${failures.reruns > 0 ? `; ${failures.reruns} re-run after a transient failure` : ""}`);
+  if (args.csv) console.log(`per-example rows: ${args.csv} (${rows.length} examples)`);
   if (args.json) {
     printJsonLast({
       system: args.system,
@@ -72,6 +78,7 @@ export async function evalCommand(args: EvalArgs): Promise<void> {
       llm_calls: usage.calls,
       lm,
       wall_s: seconds,
+      csv: args.csv ?? null,
     });
   }
   // Failed runs are left out of the mean above, never scored 0; the command still fails so no script takes it for a clean score.

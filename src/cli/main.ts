@@ -53,6 +53,7 @@ function buildProgram(): Command {
     .option("--seed <n>", "run seed", intArg("--seed"), 0)
     .option("--repeats <n>", `passes over the split (default ${TEST_PASSES}: the test-score definition, README "Test scores")`, intArg("--repeats", 1), TEST_PASSES)
     .option("--limit <n>", "only the first N examples", intArg("--limit", 1))
+    .option("--csv <file>", "write one row per example: id, inputs, output, gold, score, pass_scores, failed_passes, failure (README \"Per-example evaluation\")")
     .option("--json", "print one JSON object with the results as the last line")
     .addHelpText("after", settingsHelp)
     .action((opts) => evalCommand(opts));

@@ -9,7 +9,8 @@ import type { BudgetCaps } from "../core/budget";
 import { capsFromOptions, type CapOptions } from "./args";
 import { describeRetryCounts } from "../lm/events";
 import { pickLMSettings, type LMSettings } from "../repro/lm-settings";
-import { Progress, printJsonLast } from "./output";
+import { printJsonLast } from "./output";
+import { RunBar } from "./progress";
 
 export interface OptimizeArgs extends Omit<OptimizeJobSpec, "budget" | "settings" | "caps" | "lm">, CapOptions, LMSettings {
   /** `--set` values for the system's settings. */
@@ -18,9 +19,14 @@ export interface OptimizeArgs extends Omit<OptimizeJobSpec, "budget" | "settings
   json: boolean;
 }
 
-function progressPrinter(label: string): (line: string) => void {
-  const progress = new Progress(label);
-  return (line) => progress.log(`${label}: ${line}`);
+/** Runs the job with a progress bar in system runs (lines only, without a terminal). */
+async function withRunBar<T>(label: string, run: (bar: RunBar) => Promise<T>): Promise<T> {
+  const bar = new RunBar(label);
+  try {
+    return await run(bar);
+  } finally {
+    bar.stop();
+  }
 }
 
 function report(summary: OptimizeSummary, json: boolean): void {
@@ -46,7 +52,7 @@ export async function optimizeCommand(args: OptimizeArgs): Promise<void> {
   const spec: OptimizeJobSpec = { system: args.system, method: args.method, preset: args.preset, world: args.world, seed: args.seed, backend: args.backend, settings: args.set, model: args.model, metaModel: args.metaModel, judgeModel: args.judgeModel, caps: capsFromOptions(args), lm: pickLMSettings(args), ...(args.runCaps && { runCaps: [...new Set(args.runCaps)].sort((a, b) => a - b) }) };
   const out = args.out ?? path.join("runs", `${args.system}-${args.method}-w${args.world}-s${args.seed}-${new Date().toISOString().replace(/[:.]/g, "-")}`);
   // One writer per run directory: a second optimize or resume on it stops at once, naming this one.
-  report(await withDirLock(out, () => runOptimizeJob(spec, out, progressPrinter(`${args.system}/${args.method}`))), args.json);
+  report(await withDirLock(out, () => withRunBar(`${args.system}/${args.method}`, (bar) => runOptimizeJob(spec, out, bar.listener))), args.json);
 }
 
 export async function resumeCommand(dir: string, opts: { json: boolean } & CapOptions & LMSettings): Promise<void> {
@@ -58,7 +64,7 @@ export async function resumeCommand(dir: string, opts: { json: boolean } & CapOp
   const spec: OptimizeJobSpec = { ...recorded.spec, caps: { ...recorded.caps, ...capsFromOptions(opts) }, lm: { ...recorded.spec.lm, ...pickLMSettings(opts) } };
   const summary = await withDirLock(dir, async () => {
     if (runDir.clearStop()) console.error(`removed ${runDir.file("STOP")}: resuming continues the stopped run`);
-    return runOptimizeJob(spec, dir, progressPrinter(`${spec.system}/${spec.method}`));
+    return withRunBar(`${spec.system}/${spec.method}`, (bar) => runOptimizeJob(spec, dir, bar.listener));
   });
   report(summary, opts.json);
 }

@@ -8,7 +8,8 @@ import { BudgetStopError, type BudgetResource } from "../core/budget";
 import { STOPPED_FILE } from "../repro/optimize-job";
 import { capsFromOptions, type CapOptions } from "./args";
 import { pickLMSettings, type LMSettings } from "../repro/lm-settings";
-import { Progress, printJsonLast } from "./output";
+import { printJsonLast } from "./output";
+import { SuiteBars } from "./progress";
 
 export interface ReproduceArgs extends CapOptions, LMSettings {
   suite: string;
@@ -28,18 +29,13 @@ export interface ReproduceArgs extends CapOptions, LMSettings {
 
 const fmt = (v: number | null) => (v === null ? "n/a" : v.toFixed(4));
 
-function eventPrinter(progress: Progress, outDir: string, workers: number): (e: SuiteEvent) => void {
-  return (e) => {
-    if (e.kind === "plan") {
-      progress.log(`${e.cells} cells: ${e.toRun} to run on ${workers} worker(s), ${e.alreadyDone} already finished, ${e.notApplicable} n/a; results in ${outDir}`);
-      progress.update(0, e.toRun);
-      return;
-    }
-    const r = e.row;
-    const what = e.error !== null ? `error: ${e.error}` : `${r.status}, test ${fmt(r.test_before)} → ${fmt(r.test_mean)} (${r.system_runs ?? "n/a"} system runs, ${e.wallS.toFixed(1)} s)`;
-    progress.log(`[${e.done}/${e.toRun}] ${cellLabel(e.cell)}: ${what}`);
-    progress.update(e.done, e.toRun);
-  };
+/** The line an event leaves (the plan, each finished cell); progress events only move the bars. */
+function eventLine(e: SuiteEvent, outDir: string, where: string): string | null {
+  if (e.kind === "plan") return `${e.cells} cells: ${e.toRun} to run on ${where}, ${e.alreadyDone} already finished, ${e.notApplicable} n/a; results in ${outDir}`;
+  if (e.kind === "progress") return null;
+  const r = e.row;
+  const what = e.error !== null ? `error: ${e.error}` : `${r.status}, test ${fmt(r.test_before)} → ${fmt(r.test_mean)} (${r.system_runs ?? "n/a"} system runs, ${e.wallS.toFixed(1)} s)`;
+  return `[${e.done}/${e.toRun}] ${cellLabel(e.cell)}: ${what}`;
 }
 
 /** The caps that stopped runs of this suite (their run directories' stop records say so). */
@@ -55,7 +51,7 @@ function capStops(outcome: SuiteOutcome): { resource: BudgetResource; cap: numbe
 export async function reproduceCommand(args: ReproduceArgs): Promise<void> {
   const suite = resolveSuite(loadSuiteConfig(args.suite), { systems: args.systems, methods: args.methods, seeds: args.seeds, worlds: args.worlds, runCaps: args.runCaps, headlineCap: args.headlineCap, caps: capsFromOptions(args), metaModel: args.metaModel, judgeModel: args.judgeModel, lm: pickLMSettings(args) });
   const outDir = path.resolve(args.out ?? path.join("reproductions", "results", suite.name));
-  const progress = new Progress(`suite ${suite.name}`);
+  const progress = new SuiteBars(`suite ${suite.name}`);
   const controller = new AbortController();
   const interrupt = () => {
     progress.log("interrupted: stopping the workers (finished runs are kept; rerun the same command to resume)");
@@ -65,8 +61,10 @@ export async function reproduceCommand(args: ReproduceArgs): Promise<void> {
   process.once("SIGTERM", interrupt);
   let outcome;
   try {
-    outcome = await runSuite(suite, { outDir, workers: args.workers, png: args.png, signal: controller.signal, onEvent: eventPrinter(progress, outDir, args.workers) });
+    const where = `${args.workers} worker(s)`;
+    outcome = await runSuite(suite, { outDir, workers: args.workers, png: args.png, signal: controller.signal, onEvent: (e) => progress.handle(e, eventLine(e, outDir, where)) });
   } finally {
+    progress.stop();
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
   }

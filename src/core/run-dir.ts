@@ -13,6 +13,7 @@ import { readJson, writeFileAtomic, writeJsonAtomic } from "./files";
  *   lrf.json           the Local Reward Function's weights
  *   result.json        final summary (only when the run finished)
  *   trajectory.csv     one row per step in every method's schema (core/trajectory.ts)
+ *   progress.json      where the run stands in system runs (core/progress.ts; repro/optimize-job.ts writes it)
  *   incumbents/        each accepted state, by incumbent id (test-scored at budget caps)
  *   STOP               create this file to stop the run after the current iteration
  *   optimas.lock       the one writer's pid, host, start time and command (core/dir-lock.ts)

@@ -40,6 +40,15 @@ export interface EvaluateOptions {
   concurrency?: number;
   /** Called after each finished example, for progress displays. */
   onProgress?: (done: number, total: number) => void;
+  /** Called with each run as it ends: its outputs and score, or the error that failed it (per-example tables). */
+  onRun?: (run: FinishedRun) => void;
+}
+
+/** One run of an evaluation: example, pass, and what it gave, a scored run or the error that failed it (counted, never a score). */
+export interface FinishedRun {
+  example: Example;
+  pass: number;
+  outcome: ScoredRun | { error: unknown };
 }
 
 /** Scores of passes over examples; a failed run is null, left out of every mean (never a 0). */
@@ -207,7 +216,7 @@ export class CompoundSystem {
    * The global metric of one example, counted in `stage`: a run or metric that throws is a counted
    * failure with no score (undefined); fatal and budget errors propagate.
    */
-  async score(example: Example, ctx: RunContext, stage: StageFailures): Promise<ScoredRun | undefined> {
+  async score(example: Example, ctx: RunContext, stage: StageFailures, onFailure?: (err: unknown) => void): Promise<ScoredRun | undefined> {
     stage.counts.recordRun();
     try {
       const result = await this.run(example, ctx, stage.counts);
@@ -217,6 +226,7 @@ export class CompoundSystem {
     } catch (err) {
       stage.record(err);
       ctx.tracer.event("failure", { exampleId: example.id, error: String(err) });
+      onFailure?.(err);
       return undefined;
     }
   }
@@ -235,7 +245,8 @@ export class CompoundSystem {
     const stage = new StageFailures(ctx.stage, ctx.lm.providerId, jobs.length);
     let done = 0;
     const flat = await mapLimit(jobs, options.concurrency ?? 8, async ({ r, ex }) => {
-      const scored = await this.score(ex, ctx.withSample(ctx.sampleIndex + r), stage);
+      const scored = await this.score(ex, ctx.withSample(ctx.sampleIndex + r), stage, (error) => options.onRun?.({ example: ex, pass: r, outcome: { error } }));
+      if (scored) options.onRun?.({ example: ex, pass: r, outcome: scored });
       options.onProgress?.(++done, jobs.length);
       return scored?.score ?? null;
     });

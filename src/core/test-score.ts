@@ -1,5 +1,5 @@
 import type { RunContext } from "./context";
-import type { CompoundSystem, EvalResult, Example } from "./system";
+import type { CompoundSystem, EvalResult, EvaluateOptions, Example } from "./system";
 import { ci95, mean, std } from "./stats";
 import { testSample } from "./sample-indices";
 
@@ -50,11 +50,13 @@ export interface TestScoreOptions {
   passes?: number;
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Each run as it ends (core/per-example.ts builds its table from them). */
+  onRun?: EvaluateOptions["onRun"];
 }
 
 export async function measureTestScore(system: CompoundSystem, examples: readonly Example[], ctx: RunContext, options: TestScoreOptions = {}): Promise<TestScore> {
   const passes = options.passes ?? TEST_PASSES;
-  const evaluation = await system.evaluate(examples, ctx.withSample(TEST_SAMPLE_INDEX), { repeats: passes, concurrency: options.concurrency, onProgress: options.onProgress });
+  const evaluation = await system.evaluate(examples, ctx.withSample(TEST_SAMPLE_INDEX), { repeats: passes, concurrency: options.concurrency, onProgress: options.onProgress, onRun: options.onRun });
   const scored = evaluation.perExample.filter((x): x is number => x !== null);
   const sd = std(scored);
   return { mean: mean(scored), sd, se: sd / Math.sqrt(scored.length), ci95: ci95(scored), n: scored.length, passes, perExample: evaluation.perExample, evaluation };

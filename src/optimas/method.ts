@@ -29,8 +29,8 @@ function optimasMethod(id: string, role: MethodRole, title: string, source: stri
             e.kind === "stage"
               ? e.stage
               : e.record.skipped
-                ? `iteration ${e.record.iteration}/${e.total} ${e.record.component}: LRF head at chance (pair accuracy ${e.record.lrfAlignment.accuracy?.toFixed(3) ?? "–"} on ${e.record.lrfAlignment.pairs} pairs): pairs collected, nothing optimized`
-                : `iteration ${e.record.iteration}/${e.total} ${e.record.component}: val ${e.record.valBefore.toFixed(4)} → ${e.record.valAfter.toFixed(4)} ${e.record.accepted ? "accepted" : "rejected"}`,
+                ? `${iterationOf(e.record.iteration, e.total, args.runCap, args.ctx.budget.spent.systemRuns)} ${e.record.component}: LRF head at chance (pair accuracy ${e.record.lrfAlignment.accuracy?.toFixed(3) ?? "–"} on ${e.record.lrfAlignment.pairs} pairs): pairs collected, nothing optimized`
+                : `${iterationOf(e.record.iteration, e.total, args.runCap, args.ctx.budget.spent.systemRuns)} ${e.record.component}: val ${e.record.valBefore.toFixed(4)} → ${e.record.valAfter.toFixed(4)} ${e.record.accepted ? "accepted" : "rejected"}`,
           ),
       }).catch((err: unknown) => overBudgetAtStart(err, args));
       if (!("checkpoint" in outcome)) return outcome;
@@ -49,6 +49,14 @@ function optimasMethod(id: string, role: MethodRole, title: string, source: stri
       };
     },
   };
+}
+
+/**
+ * "iteration 5/20", or under a shared run cap, where the iteration count is lifted and the cap
+ * ends the run, "iteration 49 (312.5/500 system runs)".
+ */
+function iterationOf(iteration: number, total: number, runCap: number | undefined, systemRuns: number): string {
+  return runCap === undefined ? `iteration ${iteration}/${total}` : `iteration ${iteration} (${Number(systemRuns.toFixed(1))}/${runCap} system runs)`;
 }
 
 /**

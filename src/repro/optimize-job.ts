@@ -14,6 +14,8 @@ import type { LMSettings } from "./lm-settings";
 import { getMethod } from "./methods";
 import { incumbentAtCap, loadIncumbent, readTrajectory, INITIAL_INCUMBENT } from "../core/trajectory";
 import { isolationRecordOf } from "../systems/bigcodebench/index";
+import { RunProgressTracker, type ProgressListener, type RunProgress } from "../core/progress";
+import { runEnvironment, type RunEnvironment } from "./run-record";
 
 /** One (system, method, seed, world) optimization with its run directory: what `optimas optimize` runs. */
 
@@ -94,6 +96,8 @@ export interface OptimizeSummary {
   settings: SystemSettings;
   /** The LM client's settings, and its retries and corrupt cache entries over every stage. */
   lm: LMRecord;
+  /** The checkout, package versions, tfjs backend and test passes of the session that finished the run. */
+  environment: RunEnvironment;
   run_dir: string;
   /** Seconds this call took (for a resumed run: the session that finished it); excluded from determinism checks. */
   wall_s: number;
@@ -121,6 +125,18 @@ export interface RunFailures {
  * `optimas resume` continues it once the cause is fixed or the cap raised.
  */
 export const STOPPED_FILE = "stopped.json";
+
+/**
+ * The run's progress (core/progress.ts), rewritten at most once a second and at each phase change,
+ * so another process (`optimas reproduce` watching its cells) sees where a run stands.
+ */
+export const PROGRESS_FILE = "progress.json";
+const PROGRESS_FILE_INTERVAL_MS = 1000;
+
+/** progress.json: the run's progress and when it was written. */
+export interface ProgressRecord extends RunProgress {
+  at: string;
+}
 
 /** Equal budgets for every method (protocol: the same cap of global system runs and LLM calls). */
 export const BUDGETS: Record<Preset, BudgetCaps> = {
@@ -161,12 +177,13 @@ function runIdentity(spec: OptimizeJobSpec & { testRepeats?: number }, settings:
 /**
  * Runs (or resumes) the job. A fatal error leaves the run directory resumable: stopped.json records
  * the stop and its line, the method's checkpoint stays at its last committed iteration.
+ * `onProgress` hears the run's progress in system runs and the method's progress lines (a CLI bar, a notebook cell).
  */
-export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, log: (line: string) => void = () => undefined): Promise<OptimizeSummary> {
+export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, onProgress: ProgressListener = () => undefined): Promise<OptimizeSummary> {
   const runDir = new RunDir(runRoot);
   if (runDir.exists(STOPPED_FILE)) fs.rmSync(runDir.file(STOPPED_FILE));
   try {
-    return await optimizeJob(spec, runRoot, log);
+    return await optimizeJob(spec, runRoot, onProgress);
   } catch (err) {
     if (err instanceof FatalRunError || err instanceof BudgetStopError) {
       fs.mkdirSync(runRoot, { recursive: true });
@@ -178,7 +195,23 @@ export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, log
   }
 }
 
-async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, log: (line: string) => void): Promise<OptimizeSummary> {
+/** A listener that also keeps progress.json up to date (throttled; phase changes always written). */
+function recordingProgress(runDir: RunDir, listener: ProgressListener): ProgressListener {
+  let written = 0;
+  let phase = "";
+  return (event) => {
+    listener(event);
+    if (event.kind !== "progress") return;
+    const now = Date.now();
+    if (event.progress.phase === phase && now - written < PROGRESS_FILE_INTERVAL_MS) return;
+    written = now;
+    phase = event.progress.phase;
+    const record: ProgressRecord = { ...event.progress, at: new Date(now).toISOString() };
+    runDir.write(PROGRESS_FILE, record);
+  };
+}
+
+async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, onProgress: ProgressListener): Promise<OptimizeSummary> {
   const started = Date.now();
   const method = getMethod(spec.method);
   // Before anything runs or is written: a backend without a default meta-model stops here.
@@ -192,13 +225,17 @@ async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, log: (line: s
   // The run's caps bind everything it spends; the method's account (capped at the preset's equal
   // budget) and the test account count apart under it.
   const runBudget = new Budget(caps, { scope: "run" });
-  const optimizeBudget = runBudget.account("optimize", budget);
-  const testBudget = runBudget.account("test");
+  // The accounts are observed: each system run they reserve may send a progress event.
+  const progress = new RunProgressTracker(runBudget, recordingProgress(runDir, onProgress));
+  const optimizeBudget = progress.account("optimize", budget);
+  const testBudget = progress.account("test");
   const spentNow = (): RunSpent => ({ optimize: optimizeBudget.spent, test: testBudget.spent });
   const rt = createRuntime({ system: spec.system, backend: spec.backend, settings: spec.settings, world: spec.world, seed: spec.seed, model: spec.model, budget: optimizeBudget, lm: spec.lm });
   // Where the system executes generated code: its sandbox's plan and what that leaves open on this
   // host, in config.json and result.json (and `none` next to an API key stops here, before any spend).
   const isolation = await isolationRecordOf(rt.system);
+  // The checkout, package versions, tfjs backend and test passes this session runs with.
+  const environment = await runEnvironment();
   // Recorded with every setting and model resolved: giving a default explicitly is the same run, another value is another run.
   const recorded = runIdentity(spec, rt.settings, models);
   if (runDir.exists("config.json")) {
@@ -208,9 +245,12 @@ async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, log: (line: s
     if (stableStringify(was) !== stableStringify(recorded)) {
       throw new UsageError(`${runDir.file("config.json")}: this run directory holds another run (${previous.spec.system}/${previous.spec.method}); use a new --out`);
     }
-    runDir.write("config.json", { ...previous, caps, lm: rt.lm });
+    // config.json keeps the environment the run started in (run directories from before it get this one); a resume in another is recorded beside it.
+    const first = (previous as { environment?: RunEnvironment }).environment ?? environment;
+    const resumedElsewhere = stableStringify(first) !== stableStringify(environment);
+    runDir.write("config.json", { ...previous, caps, lm: rt.lm, environment: first, ...(resumedElsewhere && { resumed_environment: environment }) });
   } else {
-    runDir.write("config.json", { spec: recorded, caps, lm: rt.lm, budget, backend: rt.backendLabel, source: method.source, ...(isolation && { isolation }) });
+    runDir.write("config.json", { spec: recorded, caps, lm: rt.lm, budget, backend: rt.backendLabel, source: method.source, environment, ...(isolation && { isolation }) });
   }
   const notApplicable = method.notApplicable(rt.system);
   if (notApplicable) throw new UsageError(`method "${spec.method}" does not apply to system "${spec.system}": ${notApplicable}`);
@@ -222,19 +262,28 @@ async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, log: (line: s
   };
   // Test scores (core/test-score.ts) charge the test account, at the same sample indices before and after.
   const testCtx = () => separateContext(rt, testBudget).ctx.withStage("test");
+  // Progress against the most the run may spend: the method's system-run cap (the run's own cap if lower), then the test evaluations.
+  const testRuns = TEST_PASSES * rt.data.test.length;
+  const optimizeCap = Math.min(budget.systemRuns ?? Infinity, caps.systemRuns ?? Infinity);
   const stored = runDir.exists("baseline.json") ? runDir.read<Partial<Baseline>>("baseline.json", "baseline") : undefined;
   let baseline: Baseline;
   if (stored?.spent && stored.test_passes === TEST_PASSES && stored.test_sample_index === TEST_SAMPLE_INDEX) {
     baseline = stored as Baseline;
     testBudget.restore(baseline.spent);
   } else {
+    progress.begin("test before", testRuns + optimizeCap + testRuns);
     const before = await measureTestScore(rt.system, rt.data.test, testCtx()).catch(stopAtCap);
     baseline = { test_before: before.mean, test_passes: before.passes, test_sample_index: TEST_SAMPLE_INDEX, spent: testBudget.spent, failures: before.evaluation.failureCounts.toJSON() };
     runDir.write("baseline.json", baseline);
   }
+  progress.begin("optimize", optimizeCap + testRuns);
+  const log = (line: string) => progress.line(line);
   const outcome = await method.run({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, preset: spec.preset, models, runDir, log, runCap }).catch(stopAtCap);
   if (runBudget.refusal) stopAtCap(runBudget.refusal);
+  // At most one more test score per cap: the start and the final incumbent reuse the run's own.
+  progress.begin("test after", testRuns * (1 + Math.max(0, (spec.runCaps?.length ?? 0) - 1)));
   const test: TestScore = await measureTestScore(rt.system, rt.data.test, testCtx().withSelectors(outcome.evalCtx.selectors)).catch(stopAtCap);
+  if (spec.runCaps && spec.runCaps.length > 1) progress.begin("test at caps", testRuns * (spec.runCaps.length - 1));
   const atCaps = spec.runCaps ? await testAtCaps(spec.runCaps, runDir, { before: baseline.test_before, after: test }, (perInput) => measureTestScore(rt.system, rt.data.test, testCtx().withSelectors(pick(outcome.evalCtx.selectors, perInput))), rt.system).catch(stopAtCap) : undefined;
   const spent = spentNow();
   const { failures: methodFailures, ...extra } = (outcome.extra ?? {}) as { failures?: Pick<RunFailures, "collection" | "validation"> };
@@ -273,6 +322,7 @@ async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, log: (line: s
     backend: rt.backendLabel,
     settings: rt.settings,
     lm: lmRecord(rt),
+    environment,
     ...(isolation && { isolation }),
     run_dir: path.resolve(runRoot),
     wall_s: (Date.now() - started) / 1000,
@@ -283,6 +333,7 @@ async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, log: (line: s
     ...extra,
   };
   runDir.write("result.json", summary);
+  progress.begin("done", 0);
   return summary;
 }
 
