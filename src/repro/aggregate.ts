@@ -1,3 +1,4 @@
+import * as aq from "arquero";
 import { bootstrapStatisticCi95, ci95, mean } from "../core/stats";
 import { createRng } from "../core/random";
 import { hasResult, rowsAtCap, type ResultRow } from "./results";
@@ -82,21 +83,52 @@ export interface AggregateInput {
 
 const unitKey = (seed: number, world: number) => `${seed}/${world}`;
 
-/** Test means by system → method → unit, including the derived unoptimized row when needed. */
-function scoresOf(input: AggregateInput, methods: readonly MethodInfo[]): Map<string, Map<string, Map<string, number>>> {
-  const scores = new Map<string, Map<string, Map<string, number>>>();
-  for (const system of input.systems) scores.set(system, new Map(methods.map((m) => [m.id, new Map<string, number>()])));
-  const deriveUnoptimized = methods.some((m) => m.derived);
-  for (const row of input.rows) {
-    if (!hasResult(row)) continue;
-    const bySystem = scores.get(row.system);
-    const key = unitKey(row.seed, row.world);
-    bySystem?.get(row.method)?.set(key, row.test_mean);
-    // Every run scores the unoptimized system on the same test split first; take the first one per unit.
-    const unoptimized = bySystem?.get(UNOPTIMIZED_ID);
-    if (deriveUnoptimized && unoptimized && row.test_before !== null && !unoptimized.has(key)) unoptimized.set(key, row.test_before);
-  }
-  return scores;
+type Scores = Map<string, Map<string, Map<string, number>>>;
+
+/**
+ * Test means, one row per (system, method, unit) with a result: system, method, unit, score. With a
+ * derived unoptimized row, each unit's first run's test_before is that row's score (every run scores
+ * the unoptimized system on the same test split first).
+ */
+function scoreTable(input: AggregateInput, methods: readonly MethodInfo[]): aq.ColumnTable {
+  const done = aq
+    .from(input.rows.filter((r) => hasResult(r) && input.systems.includes(r.system)), ["system", "method", "seed", "world", "test_mean", "test_before"])
+    .derive({ unit: aq.escape((d: ResultRow) => unitKey(d.seed, d.world)) });
+  const known = new Set(methods.map((m) => m.id));
+  const own = done.filter(aq.escape((d: ResultRow) => known.has(d.method))).select("system", "method", "unit", { test_mean: "score" });
+  if (!methods.some((m) => m.derived)) return own;
+  const derived = done
+    .filter(aq.escape((d: ResultRow) => d.test_before !== null))
+    .dedupe("system", "unit")
+    .derive({ method: aq.escape(() => UNOPTIMIZED_ID) })
+    .select("system", "method", "unit", { test_before: "score" });
+  return own.concat(derived);
+}
+
+/** The scores by system → method → unit, for the bootstrap's lookups. */
+function scoreMaps(input: AggregateInput, methods: readonly MethodInfo[], scores: aq.ColumnTable): Scores {
+  const maps: Scores = new Map(input.systems.map((s) => [s, new Map(methods.map((m) => [m.id, new Map<string, number>()]))]));
+  for (const r of scores.objects() as { system: string; method: string; unit: string; score: number }[]) maps.get(r.system)!.get(r.method)!.set(r.unit, r.score);
+  return maps;
+}
+
+const cellKey = (system: string, method: string) => `${system}\u0000${method}`;
+
+/** Each (system, method) cell's scores over units, in row order. */
+function cellScores(scores: aq.ColumnTable): Map<string, number[]> {
+  const cells = scores.groupby("system", "method").rollup({ values: aq.op.array_agg("score") }).objects() as { system: string; method: string; values: number[] }[];
+  return new Map(cells.map((c) => [cellKey(c.system, c.method), c.values]));
+}
+
+/** The (system, method) cells whose every row is "n/a" (the method does not apply to the system). */
+function notApplicableCells(rows: readonly ResultRow[]): Set<string> {
+  const cells = aq
+    .from(rows, ["system", "method", "status"])
+    .derive({ na: aq.escape((d: ResultRow) => (d.status === "n/a" ? 1 : 0)) })
+    .groupby("system", "method")
+    .rollup({ all: aq.op.min("na") })
+    .objects() as { system: string; method: string; all: number }[];
+  return new Set(cells.filter((c) => c.all === 1).map((c) => cellKey(c.system, c.method)));
 }
 
 /** Mean over the given units (with repeats, as a bootstrap draws them) of the units that have a value. */
@@ -125,20 +157,22 @@ export function aggregateSuite(input: AggregateInput): SuiteAggregate {
   }
   const units = input.seeds.flatMap((seed) => input.worlds.map((world) => ({ seed, world })));
   const allUnits = units.map((u) => unitKey(u.seed, u.world));
-  const scores = scoresOf(input, methods);
+  const scoreRows = scoreTable(input, methods);
+  const scores = scoreMaps(input, methods, scoreRows);
+  const cells = cellScores(scoreRows);
+  const notApplicable = notApplicableCells(input.rows);
 
   const table: SuiteAggregate["table"] = {};
   for (const system of input.systems) {
     table[system] = {};
     for (const m of methods) {
-      const rows = input.rows.filter((r) => r.system === system && r.method === m.id);
-      const values = [...(scores.get(system)!.get(m.id)?.values() ?? [])];
+      const values = cells.get(cellKey(system, m.id)) ?? [];
       table[system]![m.id] = {
         mean: values.length > 0 ? mean(values) : null,
         ci95: ci95(values),
         n: values.length,
         expected: allUnits.length,
-        notApplicable: !m.derived && rows.length > 0 && rows.every((r) => r.status === "n/a"),
+        notApplicable: !m.derived && notApplicable.has(cellKey(system, m.id)),
       };
     }
   }

@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import * as aq from "arquero";
 import { mean, ci95 } from "../core/stats";
 import { renderPngs, writeHtml, type Figure } from "../display/plot";
 import type { SuiteAggregate } from "./aggregate";
@@ -84,18 +85,20 @@ function budgetCurveFigure(agg: SuiteAggregate, system: string): NamedFigure {
 
 /** LRF against the LLM judge on the same held-out pairs (the judge ablation's runs). */
 function lrfVsJudgeFigure(agg: SuiteAggregate, rows: readonly ResultRow[]): NamedFigure {
-  const withJudge = (s: string) => rows.filter((r) => r.system === s && r.judge_pair_accuracy !== null && r.lrf_pair_accuracy !== null);
-  const series = (name: string, pick: (r: ResultRow) => number) => ({
-    type: "bar",
-    name,
-    x: agg.systems,
-    y: agg.systems.map((s) => (withJudge(s).length > 0 ? mean(withJudge(s).map(pick)) : null)),
-    error_y: { type: "data", array: agg.systems.map((s) => ci95(withJudge(s).map(pick))), visible: true },
-  });
+  const measured = rows.filter((r) => r.judge_pair_accuracy !== null && r.lrf_pair_accuracy !== null);
+  const bySystem = aq
+    .from(measured, ["system", "lrf_pair_accuracy", "judge_pair_accuracy"])
+    .groupby("system")
+    .rollup({ lrf: aq.op.array_agg("lrf_pair_accuracy"), judge: aq.op.array_agg("judge_pair_accuracy") })
+    .objects() as { system: string; lrf: number[]; judge: number[] }[];
+  const series = (name: string, column: "lrf" | "judge") => {
+    const values = agg.systems.map((s) => bySystem.find((r) => r.system === s)?.[column] ?? []);
+    return { type: "bar", name, x: agg.systems, y: values.map((xs) => (xs.length > 0 ? mean(xs) : null)), error_y: { type: "data", array: values.map(ci95), visible: true } };
+  };
   return {
     name: "lrf-vs-judge",
     fig: {
-      data: [series("LRF (learned local reward)", (r) => r.lrf_pair_accuracy!), series("LLM judge (judge ablation's local reward)", (r) => r.judge_pair_accuracy!)],
+      data: [series("LRF (learned local reward)", "lrf"), series("LLM judge (judge ablation's local reward)", "judge")],
       layout: { ...layout("Pair-ranking accuracy on held-out preference pairs", "pair accuracy (tie = 0.5)"), shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0.5, y1: 0.5, line: { dash: "dot", color: "gray" } }] },
     },
   };

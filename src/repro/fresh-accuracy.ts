@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as aq from "arquero";
 import { readJson } from "../core/files";
 import type { ResultRow } from "./results";
 
@@ -41,12 +42,11 @@ export function freshAccuracyRows(outDir: string, rows: readonly ResultRow[], me
 
 /** Each system's accuracy over the fresh pairs of all its components (weighted by pairs, so a head measured on 4 pairs weighs little). */
 export function systemAccuracy(rows: readonly FreshAccuracyRow[]): Record<string, { accuracy: number | null; pairs: number }> {
-  const out: Record<string, { accuracy: number | null; pairs: number }> = {};
-  for (const system of new Set(rows.map((r) => r.system))) {
-    const own = rows.filter((r) => r.system === system);
-    const pairs = own.reduce((a, r) => a + r.pairs, 0);
-    const credit = own.reduce((a, r) => a + (r.accuracy ?? 0) * r.pairs, 0);
-    out[system] = { accuracy: pairs > 0 ? credit / pairs : null, pairs };
-  }
-  return out;
+  const pooled = aq
+    .from(rows, ["system", "pairs", "accuracy"])
+    .derive({ credit: aq.escape((r: FreshAccuracyRow) => (r.accuracy ?? 0) * r.pairs) })
+    .groupby("system")
+    .rollup({ pairs: aq.op.sum("pairs"), credit: aq.op.sum("credit") })
+    .objects() as { system: string; pairs: number; credit: number }[];
+  return Object.fromEntries(pooled.map((p) => [p.system, { accuracy: p.pairs > 0 ? p.credit / p.pairs : null, pairs: p.pairs }]));
 }

@@ -1,4 +1,4 @@
-import { mean } from "../core/stats";
+import * as aq from "arquero";
 import { systemAccuracy, type FreshAccuracyRow } from "./fresh-accuracy";
 import { markdownTable, textTable, type Row } from "../display/table";
 import { SIMLM_VERSION } from "../lm/sim/simlm";
@@ -62,10 +62,18 @@ function systemHeader(system: string): string {
   return `${system} (${getSystem(system).metric})`;
 }
 
+/** Failed runs by system and method, and by system alone. */
+function failedCounts(rows: readonly ResultRow[]): { cell: (system: string, method: string) => number; system: (system: string) => number } {
+  const failed = aq.from(rows.filter(hasFailed), ["system", "method"]);
+  const bySystem = new Map((failed.groupby("system").count().objects() as { system: string; count: number }[]).map((r) => [r.system, r.count]));
+  const byCell = new Map((failed.groupby("system", "method").count().objects() as { system: string; method: string; count: number }[]).map((r) => [`${r.system}/${r.method}`, r.count]));
+  return { cell: (system, method) => byCell.get(`${system}/${method}`) ?? 0, system: (system) => bySystem.get(system) ?? 0 };
+}
+
 function scoreRows(agg: SuiteAggregate, rows: readonly ResultRow[]): Row[] {
   // A derived baseline reads every run of its system (their test_before), so those runs' failures are its own.
-  const failed = (system: string, method: { id: string; derived?: boolean }) =>
-    rows.filter((r) => r.system === system && (method.derived || r.method === method.id) && hasFailed(r)).length;
+  const counts = failedCounts(rows);
+  const failed = (system: string, method: { id: string; derived?: boolean }) => (method.derived ? counts.system(system) : counts.cell(system, method.id));
   return agg.methods.map((m) => ({
     method: m.id,
     role: m.derived ? "baseline (derived)" : m.role,
@@ -122,49 +130,47 @@ function headlineLine(full: SuiteAggregate, paper: PaperFigures, suite: Resolved
 function failuresLine(rows: readonly ResultRow[]): string {
   const done = rows.filter(hasResult);
   const failed = done.filter((r) => (r.failed_runs ?? 0) > 0);
-  const total = (pick: (r: ResultRow) => number | null) => done.reduce((n, r) => n + (pick(r) ?? 0), 0);
+  const totals = aq.from(done, ["failed_runs", "parse_failures"]).rollup({ runs: aq.op.sum("failed_runs"), replies: aq.op.sum("parse_failures") }).object(0) as { runs?: number; replies?: number };
   const cells = failed.length > 0 ? ` in ${failed.map((r) => `${cellLabel(r)} (${r.failed_runs})`).join(", ")}` : "";
-  return `${total((r) => r.failed_runs)} failed system runs, left out of the scores${cells}; ${total((r) => r.parse_failures)} unparsed replies, scored 0 (by stage and cause: each run's result.json)`;
+  return `${totals.runs ?? 0} failed system runs, left out of the scores${cells}; ${totals.replies ?? 0} unparsed replies, scored 0 (by stage and cause: each run's result.json)`;
 }
 
 function statusLine(rows: readonly ResultRow[]): string {
-  const counts = new Map<string, number>();
-  for (const r of rows) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
-  return `${rows.length} cells: ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}`;
+  const counts = aq.from(rows, ["status"]).groupby("status").count().objects() as { status: string; count: number }[];
+  return `${rows.length} cells: ${counts.map((c) => `${c.count} ${c.status}`).join(", ")}`;
+}
+
+/** Per `key`, the runs and the mean of each of `columns` over the runs that have a value (arquero skips nulls). */
+function meansBy(rows: readonly ResultRow[], key: "method" | "system", columns: readonly (keyof ResultRow)[]): Map<string, Record<string, number | undefined>> {
+  const rollup = Object.fromEntries(columns.map((c) => [c, aq.op.mean(c)]));
+  const means = aq.from(rows, [key, ...columns]).groupby(key).rollup({ runs: aq.op.count(), ...rollup }).objects() as Record<string, number | undefined>[];
+  return new Map(means.map((m) => [String(m[key]), m]));
 }
 
 function budgetRows(agg: SuiteAggregate, rows: readonly ResultRow[], surrogate: boolean): Row[] {
+  const means = meansBy(rows.filter(hasResult), "method", ["system_runs", "llm_calls", "tokens", "cost_usd", "wall_s"]);
   return agg.methods
     .filter((m) => !m.derived)
     .map((m) => {
-      const done = rows.filter((r) => r.method === m.id && hasResult(r));
-      const avg = (pick: (r: ResultRow) => number | null) => {
-        const xs = done.map(pick).filter((v): v is number => v !== null);
-        return xs.length > 0 ? mean(xs) : null;
-      };
+      const avg = means.get(m.id) ?? {};
       return {
         method: m.id,
-        runs: done.length,
-        "system runs": fixed(avg((r) => r.system_runs), 0),
-        "LLM calls": fixed(avg((r) => r.llm_calls), 0),
-        tokens: fixed(avg((r) => r.tokens), 0),
-        [surrogate ? "cost (USD, SimLM's price list)" : "cost (USD)"]: fixed(avg((r) => r.cost_usd), 4),
-        "wall time (s)": fixed(avg((r) => r.wall_s), 1),
+        runs: avg.runs ?? 0,
+        "system runs": fixed(avg.system_runs, 0),
+        "LLM calls": fixed(avg.llm_calls, 0),
+        tokens: fixed(avg.tokens, 0),
+        [surrogate ? "cost (USD, SimLM's price list)" : "cost (USD)"]: fixed(avg.cost_usd, 4),
+        "wall time (s)": fixed(avg.wall_s, 1),
       };
     });
 }
 
 function lrfJudgeRows(agg: SuiteAggregate, rows: readonly ResultRow[]): Row[] {
+  const means = meansBy(rows.filter((r) => needsJudgeAccuracy(r) && hasResult(r)), "system", ["lrf_pair_accuracy", "judge_pair_accuracy"]);
   return agg.systems.flatMap((s) => {
-    const runs = rows.filter((r) => r.system === s && needsJudgeAccuracy(r) && hasResult(r));
-    if (runs.length === 0) return [];
-    const avg = (xs: (number | null)[]) => {
-      const known = xs.filter((x): x is number => x !== null);
-      return known.length > 0 ? mean(known) : null;
-    };
-    const lrf = avg(runs.map((r) => r.lrf_pair_accuracy));
-    const judge = avg(runs.map((r) => r.judge_pair_accuracy));
-    return [{ system: s, runs: runs.length, LRF: fixed(lrf), "LLM judge": judge === null ? "n/a (no held-out pairs)" : fixed(judge) }];
+    const avg = means.get(s);
+    if (avg === undefined) return [];
+    return [{ system: s, runs: avg.runs!, LRF: fixed(avg.lrf_pair_accuracy), "LLM judge": avg.judge_pair_accuracy === undefined ? "n/a (no held-out pairs)" : fixed(avg.judge_pair_accuracy) }];
   });
 }
 
