@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { aggregateSuite, type AggregateInput } from "../src/repro/aggregate";
-import { loadPaperFigures, paperGain, parsePaperFigures, PAPER_FILE } from "../src/repro/paper";
+import { isSecondHand, loadPaperFigures, paperGain, parsePaperFigures, PAPER_FILE } from "../src/repro/paper";
 import { RESULT_COLUMNS, resultsCsv, type ResultRow } from "../src/repro/results";
 import { loadSuiteConfig, parseSuiteConfig, resolveSuite } from "../src/repro/suite-config";
 import { summaryMarkdown } from "../src/repro/summary";
@@ -127,27 +127,40 @@ test("method roles: Optimas, its three ablations, the paper's baselines and this
   assert.deepEqual(byRole("extra-baseline"), ["mipro-demos", "opro"]);
 });
 
-test("paper.json: the verified headline is filled, every per-system value is null with a source", () => {
+test("paper.json: the verified headline; per-system values second-hand with their source, null where not found", () => {
   const paper = loadPaperFigures();
   assert.equal(paper.headline.averageImprovementPercent, 11.92);
   assert.match(paper.headline.source, /2507\.03041/);
   assert.match(paper.headline.source, /abstract/);
+  assert.equal(paper.headline.secondHand, false);
   assert.deepEqual(Object.keys(paper.systems).sort(), ["amazon", "bigcodebench", "hotpotqa", "pubmedqa", "stark"]);
   for (const [id, s] of Object.entries(paper.systems)) {
-    assert.ok(s.source.length > 0, id);
-    assert.ok(Object.values(s.values).every((v) => v === null), `${id} values must stay null until transcribed`);
-    assert.equal(paperGain(paper, id), null);
+    assert.equal(s.secondHand, true, `${id}: the only copy found is second-hand`);
+    assert.match(s.source, /paper-numbers\.md/, id);
+    for (const m of ["REINFORCE", "LLMSelector", "Hierarchical Behavior Cloning"]) assert.equal(s.values[m], null, `${id} ${m}: not found, stays null`);
+    assert.equal(typeof s.values[paper.optimasMethod], "number", id);
   }
+  assert.ok(isSecondHand(paper));
+  // The consistency check of paper-numbers.md: the reported gains average the abstract's headline.
+  const reported = Object.keys(paper.systems).map((s) => 100 * paperGain(paper, s)!);
+  assert.ok(Math.abs(mean(reported) - paper.headline.averageImprovementPercent) < 0.005, `reported gains average ${mean(reported)}`);
 });
 
-test("paper gains use the protocol's rule once values are filled, and bad files name the field", () => {
+test("paper gains: the reported gain first, else the protocol's rule only when every baseline is known; bad files name the field", () => {
   const paper = loadPaperFigures();
   const filled = structuredClone(paper);
-  filled.systems.amazon!.values = { ...filled.systems.amazon!.values, Unoptimized: 20, TextGrad: 25, Optimas: 30 };
+  const amazon = filled.systems.amazon!;
+  amazon.reportedGainPercent = null;
+  assert.equal(paperGain(filled, "amazon"), null, "with a baseline missing, the best baseline may be the missing one");
+  amazon.values = Object.fromEntries(paper.methods.map((m) => [m, 20]));
+  amazon.values = { ...amazon.values, TextGrad: 25, Optimas: 30 };
   assert.ok(Math.abs(paperGain(filled, "amazon")! - 0.2) < 1e-12);
-  const broken = structuredClone(paper) as unknown as { systems: { amazon: { values: Record<string, unknown> } } };
+  assert.equal(paperGain(filled, "toy"), null);
+  const broken = structuredClone(paper) as unknown as { systems: { amazon: { values: Record<string, unknown>; secondHand?: unknown } } };
   broken.systems.amazon.values.Optimas = "30";
   assert.throws(() => parsePaperFigures(broken, PAPER_FILE), /paper\.json: field "systems\.amazon\.values\.Optimas" must be a number or null/);
+  delete broken.systems.amazon.secondHand;
+  assert.throws(() => parsePaperFigures(broken, PAPER_FILE), /field "systems\.amazon\.secondHand" must say whether the values are second-hand/);
 });
 
 test("shipped suites: quick is every system and method at seed 0, world 0; paper is 3 seeds × worlds 0–2", () => {
@@ -189,7 +202,10 @@ test("summary.md labels surrogate results, shows the paper's headline and n/a fo
   assert.match(md, /SimLM simlm@\d+, a seeded surrogate model \(not a language model\); worlds 0/);
   assert.match(md, /the paper reports \*\*11\.92%\*\*/);
   assert.match(md, /Average gain over the paper's systems: \*\*n\/a\*\*/);
-  assert.match(md, /\| Optimas \| n\/a \| n\/a \| n\/a \| n\/a \| n\/a \|/);
+  assert.match(md, /\| method \| amazon \(accuracy, second-hand\) \|/);
+  assert.match(md, /\| REINFORCE \| n\/a \| n\/a \| n\/a \| n\/a \| n\/a \|/);
+  assert.match(md, /\| paper gain \(second-hand\) \|/);
+  assert.match(md, /- amazon \(second-hand\): papernotes/);
   assert.match(md, /\| toy \| 0\.4000 \| textgrad 0\.3000 \| \+33\.33% \|/);
   assert.match(md, /PNG figures skipped: chromium not found/);
 });

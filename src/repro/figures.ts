@@ -3,8 +3,7 @@ import * as aq from "arquero";
 import { mean, ci95 } from "../core/stats";
 import { renderPngs, writeHtml, type Figure } from "../display/plot";
 import type { SuiteAggregate } from "./aggregate";
-import type { PaperFigures } from "./paper";
-import { paperGain } from "./paper";
+import { paperGain, isSecondHand, type PaperFigures } from "./paper";
 import { hasResult, type ResultRow } from "./results";
 
 /** The suite's figures as Plotly data: one self-contained HTML page, and PNGs when chromium exists. */
@@ -110,7 +109,7 @@ function gainFigure(agg: SuiteAggregate, paper: PaperFigures): NamedFigure {
   const hline = (y: number, color: string) => ({ type: "line", xref: "paper", x0: 0, x1: 1, y0: y, y1: y, line: { dash: "dash", color } });
   const shapes = [hline(paper.headline.averageImprovementPercent, "black")];
   const annotations: Record<string, unknown>[] = [
-    { xref: "paper", x: 1, xanchor: "right", y: paper.headline.averageImprovementPercent, text: `paper average ${paper.headline.averageImprovementPercent}%`, showarrow: false, yshift: 10 },
+    { xref: "paper", x: 1, xanchor: "right", y: paper.headline.averageImprovementPercent, text: `paper average ${paper.headline.averageImprovementPercent}% (abstract)`, showarrow: false, yshift: 10 },
   ];
   if (agg.headline.gain !== null) {
     shapes.push(hline(100 * agg.headline.gain, "firebrick"));
@@ -129,7 +128,7 @@ function gainFigure(agg: SuiteAggregate, paper: PaperFigures): NamedFigure {
           error_y: { type: "data", symmetric: false, array: agg.gains.map((g) => (g.ci && g.gain !== null ? 100 * (g.ci[1] - g.gain) : 0)), arrayminus: agg.gains.map((g) => (g.ci && g.gain !== null ? 100 * (g.gain - g.ci[0]) : 0)), visible: true },
         },
         { type: "bar", name: "this suite: over the best of all baselines (extras included)", x: agg.systems, y: agg.allBaselines.gains.map((g) => pct(g.gain)) },
-        { type: "bar", name: "paper (reproductions/paper.json)", x: agg.systems, y: paperGains },
+        { type: "bar", name: `paper${isSecondHand(paper) ? ", second-hand" : ""} (reproductions/paper.json)`, x: agg.systems, y: paperGains, marker: { color: "#aaaaaa", pattern: { shape: "/" } } },
       ],
       layout: { ...layout("Gain of Optimas over the best baseline, per system", "gain (%)"), xaxis: { tickvals: agg.systems, ticktext: ticks }, shapes, annotations },
     },

@@ -6,7 +6,7 @@ import { getSystem } from "../systems/registry";
 import { formatSettings } from "../systems/settings";
 import type { CapAggregate, CellStat, Comparison, SuiteAggregate, SystemGain } from "./aggregate";
 import type { FiguresOutcome } from "./figures";
-import { paperGain, type PaperFigures } from "./paper";
+import { paperGain, isSecondHand, type PaperFigures } from "./paper";
 import { cellLabel, needsJudgeAccuracy } from "./plan";
 import { hasFailed, hasResult, type ResultRow } from "./results";
 import type { ResolvedSuite } from "./suite-config";
@@ -99,7 +99,7 @@ function gainRows(agg: SuiteAggregate, paper: PaperFigures): Row[] {
       "best of all baselines": best(all),
       "gain over all": `${percent(all.gain)} ${interval(all.ci)}`,
       "in average": g.inHeadline ? "yes" : paper.systems[g.system] ? "no (gain undefined)" : "no (not a paper system)",
-      "paper gain": percent(paperGain(paper, g.system)),
+      [`paper gain${isSecondHand(paper) ? " (second-hand)" : ""}`]: percent(paperGain(paper, g.system)),
     };
   });
 }
@@ -213,7 +213,9 @@ function budgetSection(agg: SuiteAggregate, suite: ResolvedSuite, rows: readonly
 
 function paperRows(paper: PaperFigures): Row[] {
   const systems = Object.keys(paper.systems);
-  return paper.methods.map((m) => ({ method: m, ...Object.fromEntries(systems.map((s) => [`${s} (${paper.systems[s]!.metric})`, fixed(paper.systems[s]!.values[m] ?? null, 2)])) }));
+  const header = (s: string) => `${s} (${paper.systems[s]!.metric}${paper.systems[s]!.secondHand ? ", second-hand" : ""})`;
+  const gains = { method: `gain of ${paper.optimasMethod} over the best baseline`, ...Object.fromEntries(systems.map((s) => [header(s), percent(paperGain(paper, s))])) };
+  return [...paper.methods.map((m) => ({ method: m, ...Object.fromEntries(systems.map((s) => [header(s), fixed(paper.systems[s]!.values[m] ?? null, 2)])) })), gains];
 }
 
 function freshAccuracySection(rows: readonly FreshAccuracyRow[]): string[] {
@@ -291,7 +293,11 @@ export function summaryMarkdown(input: SummaryInput): string {
   );
   if (judge.length > 0) lines.push(markdownTable(judge), "");
   lines.push("## The paper's figures (reproductions/paper.json)", "", `${paper.note}`, "", markdownTable(paperRows(paper)), "");
-  lines.push(...Object.entries(paper.systems).map(([s, v]) => `- ${s}: ${v.source}`), `- headline: ${paper.headline.averageImprovementPercent}% — ${paper.headline.source}`, "");
+  lines.push(
+    ...Object.entries(paper.systems).map(([s, v]) => `- ${s}${v.secondHand ? " (second-hand)" : ""}: ${v.source}${v.comment ? `; ${v.comment}` : ""}`),
+    `- headline${paper.headline.secondHand ? " (second-hand)" : ""}: ${paper.headline.averageImprovementPercent}% — ${paper.headline.source}`,
+    "",
+  );
   lines.push("## Figures", "");
   if (figures) {
     lines.push("- `figures/index.html`: every figure on one self-contained page (no network needed)");
