@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { CAP_FLAGS, type BudgetCaps } from "../core/budget";
 import { CACHE_MODES } from "../lm/cache";
 import { lmSettingProblem, type LMSettings } from "../repro/lm-settings";
+import { parseRedisUrl, redisWhere } from "../lm/redis-url";
 
 /** Commander argument parsers that reject bad values with one clear line. */
 
@@ -45,6 +46,15 @@ export function settingArg(flag: string): (value: string, previous: Record<strin
     const name = value.slice(0, eq);
     if (name in previous) throw new InvalidArgumentError(`${flag} sets "${name}" twice`);
     return { ...previous, [name]: value.slice(eq + 1) };
+  };
+}
+
+/** A Redis URL (`--queue`, `--cache-url`); the error line shows it without its password. */
+export function redisUrlArg(name: string): (value: string) => string {
+  return (value) => {
+    const target = parseRedisUrl(value);
+    if ("problem" in target) throw new InvalidArgumentError(`${name} ${target.problem} (got "${redisWhere(value)}")`);
+    return value;
   };
 }
 

@@ -7,12 +7,13 @@ import { BudgetExceededError, BudgetStopError } from "../core/budget";
 import { availableSystems, getSystem, SYSTEM_IDS } from "../systems/registry";
 import { acceptedValues, defaultSetting } from "../systems/settings";
 import { TEST_PASSES } from "../core/test-score";
-import { choiceArg, intArg, intListArg, listArg, rateArg, settingArg, withCapOptions, withLMOptions } from "./args";
+import { choiceArg, intArg, intListArg, listArg, rateArg, redisUrlArg, settingArg, withCapOptions, withLMOptions } from "./args";
 import { evalCommand } from "./eval";
 import { optimizeCommand, resumeCommand } from "./optimize";
 import { METHODS } from "../repro/methods";
 import { reproduceCommand } from "./reproduce";
 import { serveSimCommand } from "./serve-sim";
+import { workerCommand } from "./worker";
 import { dataCheckCommand, dataFetchCommand } from "./data";
 
 /** The settings of every system, for `--help`: name, accepted values, default (per backend where they differ). */
@@ -96,8 +97,19 @@ function buildProgram(): Command {
     .option("--meta-model <name>", "meta-model of every run instead of the suite's \"metaModel\"")
     .option("--judge-model <name>", "judge model of every run instead of the suite's \"judgeModel\"")
     .option("--no-png", "skip PNG figures (HTML figures are always written)")
+    .option("--queue <url>", "enqueue the unfinished cells on the suite's queue at redis://HOST:PORT[/db] for `optimas worker` processes (--workers is then unused)", redisUrlArg("--queue"))
     .option("--json", "print one JSON object with the headline and paths as the last line")
     .action((opts) => reproduceCommand({ ...opts, json: opts.json === true }));
+
+  program
+    .command("worker")
+    .description("run the cells that `optimas reproduce --queue` enqueued, on child processes, until stopped; the suite's --out must be the same path here (a shared folder, README \"Scaling\")")
+    .requiredOption("--queue <url>", "the suite's queue: redis://HOST:PORT[/db]", redisUrlArg("--queue"))
+    .option("--suite <name>", "the suite whose queue to serve (its name, or the path to its .json file)", "quick")
+    .option("--concurrency <n>", "cells run at once (child processes)", intArg("--concurrency", 1), 1)
+    .option("--cache-url <url>", "share the LLM response cache at redis://HOST:PORT[/db] instead of .cache/lm (for runs whose --cache is not off)", redisUrlArg("--cache-url"))
+    .option("--stall-timeout <s>", "seconds after which a lost worker's cell goes back on the queue", intArg("--stall-timeout", 1), 30)
+    .action((opts) => workerCommand(opts));
 
   program
     .command("serve-sim")

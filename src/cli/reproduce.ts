@@ -10,6 +10,7 @@ import { capsFromOptions, type CapOptions } from "./args";
 import { pickLMSettings, type LMSettings } from "../repro/lm-settings";
 import { printJsonLast } from "./output";
 import { SuiteBars } from "./progress";
+import { queueRunner } from "../repro/queue";
 
 export interface ReproduceArgs extends CapOptions, LMSettings {
   suite: string;
@@ -23,6 +24,8 @@ export interface ReproduceArgs extends CapOptions, LMSettings {
   judgeModel?: string;
   out?: string;
   workers: number;
+  /** redis://… : the cells go on the suite's queue for `optimas worker` processes. */
+  queue?: string;
   png: boolean;
   json: boolean;
 }
@@ -61,8 +64,9 @@ export async function reproduceCommand(args: ReproduceArgs): Promise<void> {
   process.once("SIGTERM", interrupt);
   let outcome;
   try {
-    const where = `${args.workers} worker(s)`;
-    outcome = await runSuite(suite, { outDir, workers: args.workers, png: args.png, signal: controller.signal, onEvent: (e) => progress.handle(e, eventLine(e, outDir, where)) });
+    const runner = args.queue === undefined ? undefined : queueRunner(args.queue, suite.name);
+    const where = args.queue === undefined ? `${args.workers} worker(s)` : `the queue ${suite.name}`;
+    outcome = await runSuite(suite, { outDir, workers: args.workers, png: args.png, runner, signal: controller.signal, onEvent: (e) => progress.handle(e, eventLine(e, outDir, where)) });
   } finally {
     progress.stop();
     process.off("SIGINT", interrupt);

@@ -15,6 +15,9 @@
  * missing reply must never become a score); `off` neither reads nor writes. A cache directory that
  * cannot be read or written (permissions, a full disk) is fatal too.
  * A small in-memory LRU sits in front of the disk so a hot entry costs no file read.
+ *
+ * A `SharedEntryStore` (lm/redis-cache.ts, `optimas worker --cache-url`) replaces the disk: the same
+ * keys and the same entry text, so machines running one suite never pay twice for one sample.
  */
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
@@ -38,11 +41,22 @@ export interface CacheStats {
   corrupted: number;
 }
 
+/** Entries kept elsewhere than on this disk, under the disk cache's keys and with its entry text. */
+export interface SharedEntryStore {
+  /** Where the entries live, for messages (a URL without its password). */
+  readonly where: string;
+  /** The entry's text, or undefined when there is none; an unreachable store throws a FatalRunError. */
+  read(key: string): Promise<string | undefined>;
+  write(key: string, text: string): Promise<void>;
+}
+
 export interface ResponseCacheOptions {
   dir: string;
   mode?: CacheMode;
   /** Entries kept in memory in front of the disk (0 disables the memory front). */
   memoryEntries?: number;
+  /** Keep the entries in this store instead of under `dir`. */
+  shared?: SharedEntryStore;
 }
 
 /** A read-only replay asked for a reply the cache does not hold intact. */
@@ -108,6 +122,7 @@ export function embedKeyMaterial(providerId: string, model: string | undefined, 
 export class ResponseCache {
   readonly dir: string;
   readonly mode: CacheMode;
+  private readonly shared: SharedEntryStore | undefined;
   private readonly memoryLimit: number;
   /** Map iteration order is insertion order, so re-inserting on access makes it an LRU. */
   private readonly memory = new Map<string, Json>();
@@ -120,6 +135,7 @@ export class ResponseCache {
     if (!CACHE_MODES.includes(mode)) throw new Error(`cache mode "${mode}" is not one of ${CACHE_MODES.join(", ")}`);
     this.dir = path.resolve(options.dir);
     this.mode = mode;
+    this.shared = options.shared;
     this.memoryLimit = options.memoryEntries ?? 4096;
   }
 
@@ -135,6 +151,11 @@ export class ResponseCache {
     return path.join(this.dir, key.slice(0, 2), `${key}.json`);
   }
 
+  /** Where an entry lives, for messages: its file, or its key in the shared store. */
+  private locate(key: string): string {
+    return this.shared ? `${this.shared.where} entry ${key}` : this.fileOf(key);
+  }
+
   /**
    * The recorded value, or undefined on a miss; in `read-only` mode a miss throws CacheMissError.
    * `onCorrupt` hears of each corrupt entry read, with its file.
@@ -148,14 +169,9 @@ export class ResponseCache {
       this.counts.hits++;
       return remembered;
     }
-    const file = this.fileOf(key);
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw cacheIOError(file, "read", err);
-      return this.miss(key, undefined);
-    }
+    const file = this.locate(key);
+    const text = this.shared ? await this.shared.read(key) : await this.readDisk(file);
+    if (text === undefined) return this.miss(key, undefined);
     const value = verified(text, key);
     if (value === undefined) {
       this.counts.corrupted++;
@@ -167,31 +183,44 @@ export class ResponseCache {
     return value;
   }
 
-  /** Records a value (no-op unless `read-write`); atomic: temp file, then rename. */
+  /** Records a value (no-op unless `read-write`); on disk atomic: temp file, then rename. */
   async put(key: string, material: Json, value: Json): Promise<void> {
     if (this.mode !== "read-write") return;
-    const file = this.fileOf(key);
-    const folder = path.dirname(file);
     const entry: Entry = { format: FORMAT, key, material, value, checksum: sha256(stableStringify(value)) };
+    if (this.shared) await this.shared.write(key, JSON.stringify(entry));
+    else await this.writeDisk(this.fileOf(key), JSON.stringify(entry));
+    this.counts.writes++;
+    this.remember(key, value);
+  }
+
+  private async readDisk(file: string): Promise<string | undefined> {
+    try {
+      return await readFile(file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw cacheIOError(file, "read", err);
+      return undefined;
+    }
+  }
+
+  private async writeDisk(file: string, text: string): Promise<void> {
+    const folder = path.dirname(file);
     const temp = `${file}.${process.pid}-${++this.tempSeq}.tmp`;
     try {
       if (!this.madeDirs.has(folder)) {
         await mkdir(folder, { recursive: true });
         this.madeDirs.add(folder);
       }
-      await writeFile(temp, JSON.stringify(entry));
+      await writeFile(temp, text);
       await rename(temp, file);
     } catch (err) {
       await unlink(temp).catch(() => undefined);
       throw cacheIOError(file, "write", err);
     }
-    this.counts.writes++;
-    this.remember(key, value);
   }
 
   private miss(key: string, corruptFile: string | undefined): undefined {
     this.counts.misses++;
-    if (this.mode === "read-only") throw new CacheMissError(key, this.dir, corruptFile);
+    if (this.mode === "read-only") throw new CacheMissError(key, this.shared?.where ?? this.dir, corruptFile);
     return undefined;
   }
 

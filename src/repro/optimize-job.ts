@@ -8,6 +8,7 @@ import { measureTestScore, TEST_PASSES, TEST_SAMPLE_INDEX, type TestScore } from
 import { Budget, BudgetExceededError, BudgetStopError, type BudgetCaps, type BudgetSpent } from "../core/budget";
 import type { SystemSettings } from "../systems/settings";
 import type { CompoundSystem } from "../core/system";
+import type { SharedEntryStore } from "../lm/cache";
 import { resolveMetaModels } from "./meta-model";
 import { createRuntime, lmRecord, separateContext, type BackendKind, type LMRecord } from "./runtime";
 import type { LMSettings } from "./lm-settings";
@@ -179,11 +180,11 @@ function runIdentity(spec: OptimizeJobSpec & { testRepeats?: number }, settings:
  * the stop and its line, the method's checkpoint stays at its last committed iteration.
  * `onProgress` hears the run's progress in system runs and the method's progress lines (a CLI bar, a notebook cell).
  */
-export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, onProgress: ProgressListener = () => undefined): Promise<OptimizeSummary> {
+export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, onProgress: ProgressListener = () => undefined, sharedCache?: SharedEntryStore): Promise<OptimizeSummary> {
   const runDir = new RunDir(runRoot);
   if (runDir.exists(STOPPED_FILE)) fs.rmSync(runDir.file(STOPPED_FILE));
   try {
-    return await optimizeJob(spec, runRoot, onProgress);
+    return await optimizeJob(spec, runRoot, onProgress, sharedCache);
   } catch (err) {
     if (err instanceof FatalRunError || err instanceof BudgetStopError) {
       fs.mkdirSync(runRoot, { recursive: true });
@@ -211,7 +212,7 @@ function recordingProgress(runDir: RunDir, listener: ProgressListener): Progress
   };
 }
 
-async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, onProgress: ProgressListener): Promise<OptimizeSummary> {
+async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, onProgress: ProgressListener, sharedCache: SharedEntryStore | undefined): Promise<OptimizeSummary> {
   const started = Date.now();
   const method = getMethod(spec.method);
   // Before anything runs or is written: a backend without a default meta-model stops here.
@@ -230,7 +231,7 @@ async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, onProgress: P
   const optimizeBudget = progress.account("optimize", budget);
   const testBudget = progress.account("test");
   const spentNow = (): RunSpent => ({ optimize: optimizeBudget.spent, test: testBudget.spent });
-  const rt = createRuntime({ system: spec.system, backend: spec.backend, settings: spec.settings, world: spec.world, seed: spec.seed, model: spec.model, budget: optimizeBudget, lm: spec.lm });
+  const rt = createRuntime({ system: spec.system, backend: spec.backend, settings: spec.settings, world: spec.world, seed: spec.seed, model: spec.model, budget: optimizeBudget, lm: spec.lm, sharedCache });
   // Where the system executes generated code: its sandbox's plan and what that leaves open on this
   // host, in config.json and result.json (and `none` next to an API key stops here, before any spend).
   const isolation = await isolationRecordOf(rt.system);

@@ -1,11 +1,16 @@
 import { fork, type ChildProcess } from "node:child_process";
-import type { WorkerJob, WorkerReply } from "./worker-protocol";
+import type { ChildJob, WorkerJob, WorkerReply } from "./worker-protocol";
 
 /**
  * Runs jobs on `workers` child processes, each fed one job at a time in list order. A worker that
  * dies mid-job fails that job and is replaced for the rest. On abort every worker is killed at
  * once and the jobs in flight stay unfinished (their run directories resume later).
+ * `optimas worker` (repro/queue-worker.ts) runs the cells it takes off a queue on the same child
+ * processes, through `ChildLane`.
  */
+
+/** How a suite's jobs are run: on this machine's child processes (runPool) or through a queue (repro/queue.ts). */
+export type JobRunner = (jobs: readonly WorkerJob[], options: PoolOptions) => Promise<void>;
 
 export interface PoolOptions {
   workers: number;
@@ -45,7 +50,7 @@ function crashReason(stderr: string): string {
 }
 
 /** Sends one job and waits for its reply, or for the worker's death. */
-function runOn(worker: Worker, job: WorkerJob): Promise<WorkerReply | { exited: string }> {
+function runOn(worker: Worker, job: ChildJob): Promise<WorkerReply | { exited: string }> {
   return new Promise((resolve) => {
     const onMessage = (reply: WorkerReply) => {
       if (reply.key !== job.key) return;
@@ -77,41 +82,56 @@ function stop(worker: Worker, hard: boolean): Promise<void> {
   });
 }
 
+/** One child process at a time: spawned on first use, replaced after it dies (its job failed with the reason). */
+export class ChildLane {
+  private worker: Worker | undefined;
+
+  /** The child's pid while one is running. */
+  get pid(): number | undefined {
+    return this.worker?.child.pid;
+  }
+
+  async run(job: ChildJob): Promise<WorkerReply> {
+    this.worker ??= spawnWorker();
+    const worker = this.worker;
+    const outcome = await runOn(worker, job);
+    if (!("exited" in outcome)) return outcome;
+    this.worker = undefined;
+    const detail = crashReason(worker.stderr);
+    return { kind: "failed", key: job.key, error: `worker process died (${outcome.exited})${detail ? `: ${detail}` : ""}` };
+  }
+
+  /** Stops the child: between jobs by closing its channel, `hard` by SIGKILL. */
+  async stop(hard: boolean): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) await stop(worker, hard);
+  }
+}
+
 export async function runPool(jobs: readonly WorkerJob[], options: PoolOptions): Promise<void> {
-  const live = new Set<Worker>();
+  const live = new Set<ChildLane>();
   const aborted = () => options.signal?.aborted === true;
-  const onAbort = () => live.forEach((w) => void stop(w, true));
+  const onAbort = () => live.forEach((w) => void w.stop(true));
   options.signal?.addEventListener("abort", onAbort);
   let next = 0;
   const lane = async (): Promise<void> => {
-    let worker: Worker | undefined;
+    const child = new ChildLane();
+    live.add(child);
     while (!aborted() && next < jobs.length) {
       const job = jobs[next++]!;
-      if (!worker) {
-        worker = spawnWorker();
-        live.add(worker);
-      }
       const started = Date.now();
-      const outcome = await runOn(worker, job);
+      const reply = await child.run(job);
       if (aborted()) break;
-      if ("exited" in outcome) {
-        const detail = crashReason(worker.stderr);
-        live.delete(worker);
-        worker = undefined;
-        options.onReply(job, { kind: "failed", key: job.key, error: `worker process died (${outcome.exited})${detail ? `: ${detail}` : ""}` }, (Date.now() - started) / 1000);
-      } else {
-        options.onReply(job, outcome, (Date.now() - started) / 1000);
-      }
+      options.onReply(job, reply, (Date.now() - started) / 1000);
     }
-    if (worker) {
-      live.delete(worker);
-      await stop(worker, aborted());
-    }
+    live.delete(child);
+    await child.stop(aborted());
   };
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(options.workers, jobs.length)) }, lane));
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
-    await Promise.all([...live].map((w) => stop(w, true)));
+    await Promise.all([...live].map((w) => w.stop(true)));
   }
 }

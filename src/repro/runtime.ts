@@ -4,7 +4,7 @@ import { LLMComponent } from "../core/llm-component";
 import type { CompoundSystem } from "../core/system";
 import { OracleStore } from "../data/oracle";
 import { Budget, type BudgetCaps } from "../core/budget";
-import { ResponseCache } from "../lm/cache";
+import { ResponseCache, type SharedEntryStore } from "../lm/cache";
 import { LMClient } from "../lm/client";
 import { WaitNotices, type LMClientEvent } from "../lm/events";
 import { Ledger, sumRetryCounts, type RetryCounts } from "../lm/ledger";
@@ -29,6 +29,8 @@ export interface RuntimeOptions {
   /** The run's budget, or caps for a fresh one (default: uncapped). */
   budget?: Budget | BudgetCaps;
   cacheDir?: string;
+  /** Keep cache entries in this store instead of `cacheDir` (`optimas worker --cache-url`). */
+  sharedCache?: SharedEntryStore;
   /** Timeout, retries, maximum Retry-After and cache mode; the rest take their defaults. */
   lm?: LMSettings;
   /** Hears of every retry and corrupt cache entry (default: rate-limited `lm: …` lines on stderr). */
@@ -121,7 +123,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const ledger = new Ledger();
   const lm = resolveLMSettings(backend, options.lm);
   const onLMEvent = options.onLMEvent ?? stderrNotices();
-  const cache = lm.cache === "off" ? undefined : new ResponseCache({ dir: options.cacheDir ?? DEFAULT_CACHE_DIR, mode: lm.cache });
+  const cache = lm.cache === "off" ? undefined : new ResponseCache({ dir: options.cacheDir ?? DEFAULT_CACHE_DIR, mode: lm.cache, shared: options.sharedCache });
   const budget = options.budget instanceof Budget ? options.budget : new Budget(options.budget);
   const client = new LMClient({ provider, budget, ledger, cache, concurrency: options.concurrency, ...lmClientTiming(lm), onEvent: onLMEvent });
   const ctx = new RunContext({ lm: client, seed });

@@ -1,17 +1,18 @@
 import { withDirLock } from "../core/dir-lock";
 import { RunDir } from "../core/run-dir";
+import { RedisEntryStore } from "../lm/redis-cache";
 import { measureJudgeAccuracy } from "./judge-accuracy";
 import { runOptimizeJob } from "./optimize-job";
-import type { WorkerJob, WorkerReply } from "./worker-protocol";
+import type { ChildJob, WorkerReply } from "./worker-protocol";
 
 /**
- * Entry of a suite worker process (forked by pool.ts): runs one job at a time as the parent sends
- * them, each in its run directory under that directory's lock, and exits when the parent goes
- * away. A process of its own per worker, because tfjs (wasm) and SimLM compute on one thread per
- * process.
+ * Entry of a suite worker process (forked by pool.ts, for `optimas reproduce` or `optimas worker`):
+ * runs one job at a time as the parent sends them, each in its run directory under that
+ * directory's lock, and exits when the parent goes away. A process of its own per worker, because
+ * tfjs (wasm) and SimLM compute on one thread per process.
  */
 
-if (!process.send) throw new Error("src/repro/worker.ts runs as a child process of `optimas reproduce`, not on its own");
+if (!process.send) throw new Error("src/repro/worker.ts runs as a child process of `optimas reproduce` or `optimas worker`, not on its own");
 const parentPid = process.ppid;
 
 /**
@@ -27,15 +28,19 @@ const exitIfOrphaned = () => {
 process.on("disconnect", () => process.exit(0));
 RunDir.checkBeforeWrites(exitIfOrphaned);
 
-async function runJob(job: WorkerJob): Promise<WorkerReply> {
+/** The shared response cache of a queue worker (`--cache-url`), one connection per process. */
+let shared: RedisEntryStore | undefined;
+
+async function runJob(job: ChildJob): Promise<WorkerReply> {
+  if (job.cacheUrl !== undefined) shared ??= new RedisEntryStore(job.cacheUrl);
   try {
     await withDirLock(
       job.dir,
       async () => {
-        if (!job.resultExists) await runOptimizeJob(job.spec, job.dir);
+        if (!job.resultExists) await runOptimizeJob(job.spec, job.dir, undefined, shared);
         if (job.judgeAccuracy) await measureJudgeAccuracy(job.spec, new RunDir(job.dir));
       },
-      { command: `optimas reproduce worker for ${job.key} (suite pid ${parentPid})` },
+      { command: `optimas suite worker for ${job.key} (parent pid ${parentPid})` },
     );
     return { kind: "done", key: job.key };
   } catch (err) {
@@ -43,6 +48,6 @@ async function runJob(job: WorkerJob): Promise<WorkerReply> {
   }
 }
 
-process.on("message", (job: WorkerJob) => {
+process.on("message", (job: ChildJob) => {
   void runJob(job).then((reply) => process.send?.(reply));
 });
