@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`'s first step (package.json "pretest"): the notebook tests run Debian's Jupyter with the
-# tslab kernel, the figure tests render PNGs with Debian's chromium. Run as root, this installs what
+# tslab kernel, the figure tests render PNGs with Debian's chromium, the suite-queue tests start
+# Debian's redis-server (test/repro-queue.test.ts). Run as root, this installs what
 # is missing (apt-get); otherwise it stops with one line naming the packages to install.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ for module in nbclient nbformat ipykernel; do
 done
 /usr/bin/python3 -c "import tkinter" 2>/dev/null || missing+=(python3-tk)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/redis-server ] || missing+=(redis-server)
 [ "${#missing[@]}" = 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then
