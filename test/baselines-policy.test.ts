@@ -97,7 +97,7 @@ async function run(id: string, caps: BudgetCaps): Promise<{ outcome: MethodOutco
   const system = buildSystem();
   const budget = new Budget(caps);
   const runDir = new RunDir(fs.mkdtempSync(path.join(os.tmpdir(), `baseline-policy-${id}-`)));
-  const outcome = await getMethod(id).run({ system, train: examples("train", 30), val: examples("val", 20), ctx: new RunContext({ lm: noLM, seed: 7, budget }), preset: "quick", models: SIMLM_META_MODELS, runDir, log: () => undefined });
+  const outcome = await getMethod(id).run({ system, train: examples("train", 30), val: examples("val", 20), ctx: new RunContext({ lm: noLM, seed: 7, budget }), preset: "quick", options: getMethod(id).resolveOptions("quick", {}), models: SIMLM_META_MODELS, runDir, log: () => undefined });
   return { outcome, state: system.stateDict(), history: runDir.read<BaselineHistory>("history.json", "history"), budget };
 }
 

@@ -59,7 +59,7 @@ async function runOnToy(id: string, caps: BudgetCaps = CAPS, dir = fs.mkdtempSyn
   const rt = createRuntime({ system: "toy", world: 1, seed: 3, budget: caps });
   const lm = new RecordingLM(rt.client);
   const runDir = new RunDir(dir);
-  const outcome = await getMethod(id).run({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: new RunContext({ lm, seed: rt.seed }), preset: "quick", models: SIMLM_META_MODELS, runDir, log: () => undefined });
+  const outcome = await getMethod(id).run({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: new RunContext({ lm, seed: rt.seed }), preset: "quick", options: getMethod(id).resolveOptions("quick", {}), models: SIMLM_META_MODELS, runDir, log: () => undefined });
   return { rt, outcome, history: runDir.read<BaselineHistory>("history.json", "history"), state: rt.system.stateDict(), dir, lm };
 }
 

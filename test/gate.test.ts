@@ -53,7 +53,7 @@ async function inSession(system: CompoundSystem, valSize: number, body: (session
   const budget = new Budget();
   const results: GateResult[] = [];
   let runsBeforeGates = 0;
-  const outcome = await runBaseline("gate-test", { system, train: [], val, ctx: new RunContext({ lm: noLM, seed: 0, budget }), preset: "quick", models: SIMLM_META_MODELS, runDir: new RunDir(dir), log: () => undefined }, async (session) => {
+  const outcome = await runBaseline("gate-test", { system, train: [], val, ctx: new RunContext({ lm: noLM, seed: 0, budget }), preset: "quick", options: {}, models: SIMLM_META_MODELS, runDir: new RunDir(dir), log: () => undefined }, async (session) => {
     runsBeforeGates = budget.spent.systemRuns;
     results.push(...(await body(session)));
   });

@@ -106,7 +106,7 @@ test("every proposing, critiquing and judging method sends its meta-skill calls 
     method = id;
     // A budget that reaches each method's first proposals and judge scores: this test is about who gets the calls.
     const rt = createRuntime({ system: "toy", budget: { llmCalls: 6_000 } });
-    await getMethod(id).run({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, preset: "quick", models, runDir: new RunDir(path.join(dir, id)), log: () => undefined });
+    await getMethod(id).run({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, preset: "quick", options: getMethod(id).resolveOptions("quick", {}), models, runDir: new RunDir(path.join(dir, id)), log: () => undefined });
   }
   const seen = Object.fromEntries(Object.entries(byModel).map(([k, models]) => [k, [...models]]));
   assert.deepEqual(seen, {

@@ -1,6 +1,7 @@
 import type { Component } from "../core/component";
 import { stableStringify, type Json } from "../core/json";
-import type { Method, Preset } from "../core/method";
+import type { Method } from "../core/method";
+import { resolveSettings, type SettingsSpec } from "../core/method-options";
 import { isTrainable } from "../core/policy";
 import { shuffled } from "../core/random";
 import type { Demo, VariablePatch } from "../core/variable";
@@ -26,18 +27,40 @@ import { roundRollout } from "../core/sample-indices";
  * Each cloned component passes the shared validation gate or is reverted.
  */
 
-/** `sampleTemperature`: LLM components are re-sampled at this temperature to explore (Optimas's collection default). */
-const SETTINGS: Record<Preset, { trainSize: number; samples: number; rollouts: number; sampleTemperature: number; maxDemos: number; epochs: number; learningRate: number }> = {
-  quick: { trainSize: 16, samples: 3, rollouts: 2, sampleTemperature: 0.7, maxDemos: 4, epochs: 5, learningRate: 0.05 },
-  paper: { trainSize: 30, samples: 4, rollouts: 3, sampleTemperature: 0.7, maxDemos: 4, epochs: 10, learningRate: 0.05 },
+export interface HbcSettings {
+  /** Training inputs each component is re-sampled on. */
+  trainSize: number;
+  /** Re-samples of the component per input. */
+  samples: number;
+  /** Downstream rollouts averaged per sample. */
+  rollouts: number;
+  /** LLM components are re-sampled at this temperature to explore (Optimas's collection default). */
+  sampleTemperature: number;
+  /** Most demonstrations a cloned prompt keeps. */
+  maxDemos: number;
+  /** Supervised epochs of a cloned local model, and their learning rate. */
+  epochs: number;
+  learningRate: number;
+}
+
+export const HBC_SETTINGS: SettingsSpec<HbcSettings> = {
+  schema: {
+    trainSize: { type: "integer", min: 1 },
+    samples: { type: "integer", min: 1 },
+    rollouts: { type: "integer", min: 1 },
+    sampleTemperature: { type: "number", min: 0 },
+    maxDemos: { type: "integer", min: 0 },
+    epochs: { type: "integer", min: 0 },
+    learningRate: { type: "number", min: 0 },
+  },
+  presets: {
+    quick: { trainSize: 16, samples: 3, rollouts: 2, sampleTemperature: 0.7, maxDemos: 4, epochs: 5, learningRate: 0.05 },
+    paper: { trainSize: 30, samples: 4, rollouts: 3, sampleTemperature: 0.7, maxDemos: 4, epochs: 10, learningRate: 0.05 },
+  },
 };
 
-type Settings = (typeof SETTINGS)[Preset];
-
-/** Keeps the sample indices of each component's rollouts apart. */
-
 /** Re-samples a prompt, params or model component and returns the cloned variable patch. */
-async function cloneByCollection(session: BaselineSession, component: Component, round: number, settings: Settings): Promise<{ patch: VariablePatch | undefined; summary: Record<string, Json> }> {
+async function cloneByCollection(session: BaselineSession, component: Component, round: number, settings: HbcSettings): Promise<{ patch: VariablePatch | undefined; summary: Record<string, Json> }> {
   const { system, ctx, train } = session.args;
   const batch = shuffled(train, ctx.rng(`hbc/batch/${component.name}`)).slice(0, settings.trainSize);
   const collection = await collectPreferences(system, component.name, batch, ctx, {
@@ -94,7 +117,7 @@ function keptSample(example: CollectedExample): { example: CollectedExample; can
 }
 
 /** Behaviour cloning of a local model: supervised steps toward its highest-reward sample per input. */
-async function cloneWeights(session: BaselineSession, component: Component, round: number, settings: Settings): Promise<{ patch: VariablePatch | undefined; summary: Record<string, Json> }> {
+async function cloneWeights(session: BaselineSession, component: Component, round: number, settings: HbcSettings): Promise<{ patch: VariablePatch | undefined; summary: Record<string, Json> }> {
   const { system, ctx, train } = session.args;
   const variable = component.variable;
   if (variable?.kind !== "weights" || !isTrainable(component)) throw new Error(`hbc: component "${component.name}" has no trainable weights`);
@@ -116,15 +139,16 @@ async function cloneWeights(session: BaselineSession, component: Component, roun
   }
 }
 
-export const hbcMethod: Method = {
+export const hbcMethod: Method<HbcSettings> = {
   id: "hbc",
   title: "Hierarchical behaviour cloning",
   role: "baseline",
   source: "hierarchical behaviour cloning (the paper's HBC): each component, in topological order, imitates its highest-reward samples",
   notApplicable: (system) => (system.optimizableComponents.length === 0 ? "the system has no optimizable component" : null),
+  resolveOptions: (preset, options) => resolveSettings("hbc", HBC_SETTINGS, preset, options),
   run: (args) =>
     runBaseline("hbc", args, async (session) => {
-      const settings = SETTINGS[args.preset];
+      const settings = args.options;
       const components = args.system.optimizableComponents;
       for (const [round, component] of components.entries()) {
         const clone = component.variable!.kind === "weights" ? cloneWeights : cloneByCollection;

@@ -1,4 +1,5 @@
-import type { Method, Preset } from "../core/method";
+import type { Method } from "../core/method";
+import { resolveSettings, type SettingsSpec } from "../core/method-options";
 import { shuffled } from "../core/random";
 import type { CompoundSystem } from "../core/system";
 import type { Variable } from "../core/variable";
@@ -18,9 +19,19 @@ import { patchOverrides, runBaseline, type Patches } from "./session";
  * validation gate as every other method; rounds stop when an allocation no longer changes.
  */
 
-const SETTINGS: Record<Preset, { rounds: number; trainSize: number }> = {
-  quick: { rounds: 2, trainSize: 20 },
-  paper: { rounds: 3, trainSize: 40 },
+export interface LlmSelectorSettings {
+  /** Allocation rounds (each visits every module once); they stop early once nothing changes. */
+  rounds: number;
+  /** Training examples of the fixed minibatch every allocation is estimated on. */
+  trainSize: number;
+}
+
+export const LLMSELECTOR_SETTINGS: SettingsSpec<LlmSelectorSettings> = {
+  schema: { rounds: { type: "integer", min: 1 }, trainSize: { type: "integer", min: 1 } },
+  presets: {
+    quick: { rounds: 2, trainSize: 20 },
+    paper: { rounds: 3, trainSize: 40 },
+  },
 };
 
 type ModelVariable = Extract<Variable, { kind: "model" }>;
@@ -33,16 +44,17 @@ function modelPatches(allocation: Record<string, string>): Patches {
   return Object.fromEntries(Object.entries(allocation).map(([name, value]) => [name, { kind: "model", value }]));
 }
 
-export const llmSelectorMethod: Method = {
+export const llmSelectorMethod: Method<LlmSelectorSettings> = {
   id: "llmselector",
   title: "LLMSelector",
   role: "baseline",
   source: "LLMSelector (Chen et al. 2025): per-module model allocation by estimated end-to-end gain, estimated by minibatch system runs",
   notApplicable: (system) => (modelComponents(system).length === 0 ? "the system has no component with a model choice" : null),
+  resolveOptions: (preset, options) => resolveSettings("llmselector", LLMSELECTOR_SETTINGS, preset, options),
   run: (args) =>
     runBaseline("llmselector", args, async (session) => {
-      const { system, ctx, train, preset } = session.args;
-      const settings = SETTINGS[preset];
+      const { system, ctx, train } = session.args;
+      const settings = args.options;
       const targets = modelComponents(system);
       const batch = shuffled(train, ctx.rng("llmselector/batch")).slice(0, settings.trainSize);
       const scorer = new GlobalScorer(system, ctx, { sampleIndex: TRAIN_SAMPLE_INDEX, stage: "optimize", concurrency: session.protocol.concurrency }, session.failures.collection);

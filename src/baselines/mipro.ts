@@ -1,6 +1,7 @@
 import type { Component } from "../core/component";
 import { stableStringify } from "../core/json";
-import type { Method, MethodArgs, MethodRole, Preset } from "../core/method";
+import type { Method, MethodArgs, MethodRole } from "../core/method";
+import { resolveSettings, type SettingsSpec } from "../core/method-options";
 import { shuffled } from "../core/random";
 import { mean } from "../core/stats";
 import type { CompoundSystem, Example } from "../core/system";
@@ -32,12 +33,40 @@ import { proposalSample } from "../core/sample-indices";
  * current instruction with its validation score, as every proposer here does.
  */
 
-const SETTINGS: Record<Preset, { instructionCandidates: number; demoSets: number; maxDemos: number; bootstrapSize: number; trials: number; minibatchSize: number; fullEvalEvery: number; startupTrials: number }> = {
-  quick: { instructionCandidates: 8, demoSets: 4, maxDemos: 4, bootstrapSize: 20, trials: 30, minibatchSize: 10, fullEvalEvery: 6, startupTrials: 6 },
-  paper: { instructionCandidates: 12, demoSets: 6, maxDemos: 4, bootstrapSize: 40, trials: 60, minibatchSize: 10, fullEvalEvery: 10, startupTrials: 10 },
-};
+export interface MiproSettings {
+  /** Instruction candidates per module, the current one included. */
+  instructionCandidates: number;
+  /** Demo sets per module, its current demos included (`mipro-demos`). */
+  demoSets: number;
+  /** Demonstrations per demo set. */
+  maxDemos: number;
+  /** Training examples run to bootstrap demonstrations from (`mipro-demos`). */
+  bootstrapSize: number;
+  /** Search trials, each scored on a validation minibatch of `minibatchSize`. */
+  trials: number;
+  minibatchSize: number;
+  /** Every this many trials the best-averaging combination faces the full validation gate. */
+  fullEvalEvery: number;
+  /** Uniform draws before the TPE models the observations. */
+  startupTrials: number;
+}
 
-type Settings = (typeof SETTINGS)[Preset];
+export const MIPRO_SETTINGS: SettingsSpec<MiproSettings> = {
+  schema: {
+    instructionCandidates: { type: "integer", min: 1 },
+    demoSets: { type: "integer", min: 1 },
+    maxDemos: { type: "integer", min: 0 },
+    bootstrapSize: { type: "integer", min: 0 },
+    trials: { type: "integer", min: 1 },
+    minibatchSize: { type: "integer", min: 1 },
+    fullEvalEvery: { type: "integer", min: 1 },
+    startupTrials: { type: "integer", min: 0 },
+  },
+  presets: {
+    quick: { instructionCandidates: 8, demoSets: 4, maxDemos: 4, bootstrapSize: 20, trials: 30, minibatchSize: 10, fullEvalEvery: 6, startupTrials: 6 },
+    paper: { instructionCandidates: 12, demoSets: 6, maxDemos: 4, bootstrapSize: 40, trials: 60, minibatchSize: 10, fullEvalEvery: 10, startupTrials: 10 },
+  },
+};
 
 /** A run counts as a demonstration when its global score is perfect. */
 const SUCCESS_SCORE = 1;
@@ -68,7 +97,7 @@ function demoText(demo: Demo): string {
 }
 
 /** Per module, demo sets drawn from the training runs whose global score is perfect. */
-async function bootstrapDemoSets(session: BaselineSession, targets: readonly Component[], settings: Settings): Promise<Map<string, Demo[][]>> {
+async function bootstrapDemoSets(session: BaselineSession, targets: readonly Component[], settings: MiproSettings): Promise<Map<string, Demo[][]>> {
   const { system, ctx, train } = session.args;
   const scorer = new GlobalScorer(system, ctx, { sampleIndex: TRAIN_SAMPLE_INDEX, stage: "optimize", concurrency: session.protocol.concurrency }, session.failures.collection);
   const runs = await scorer.traces(shuffled(train, ctx.rng("mipro/bootstrap")).slice(0, settings.bootstrapSize));
@@ -94,7 +123,7 @@ async function bootstrapDemoSets(session: BaselineSession, targets: readonly Com
   return sets;
 }
 
-async function proposeInstructions(session: BaselineSession, component: Component, grounding: string, settings: Settings): Promise<string[]> {
+async function proposeInstructions(session: BaselineSession, component: Component, grounding: string, settings: MiproSettings): Promise<string[]> {
   if (component.variable?.kind !== "prompt") throw new Error(`mipro: component "${component.name}" has no prompt variable`);
   const current = component.variable.instruction;
   const rng = session.args.ctx.rng(`mipro/tips/${component.name}`);
@@ -122,9 +151,8 @@ function patchesAt(modules: readonly ModuleCandidates[], point: readonly number[
   return patches;
 }
 
-async function runMipro(session: BaselineSession, args: MethodArgs, withDemos: boolean): Promise<void> {
-  const { system, ctx, train, preset } = args;
-  const settings = SETTINGS[preset];
+async function runMipro(session: BaselineSession, args: MethodArgs, settings: MiproSettings, withDemos: boolean): Promise<void> {
+  const { system, ctx, train } = args;
   const targets = promptComponents(system);
   const demoSets = withDemos ? await bootstrapDemoSets(session, targets, settings) : undefined;
   const shared = `The program it belongs to:\n${programSummary(system)}\n\nThe data:\n${dataSummary(system, train, shuffled(train, ctx.rng("mipro/data-view")).slice(0, 3))}`;
@@ -165,14 +193,15 @@ async function runMipro(session: BaselineSession, args: MethodArgs, withDemos: b
   }
 }
 
-function miproMethod(id: string, role: MethodRole, title: string, source: string, withDemos: boolean): Method {
+function miproMethod(id: string, role: MethodRole, title: string, source: string, withDemos: boolean): Method<MiproSettings> {
   return {
     id,
     title,
     role,
     source,
     notApplicable: (system) => (promptComponents(system).length === 0 ? "the system has no prompt variable" : null),
-    run: (args) => runBaseline(id, args, (session) => runMipro(session, session.args, withDemos)),
+    resolveOptions: (preset, options) => resolveSettings(id, MIPRO_SETTINGS, preset, options),
+    run: (args) => runBaseline(id, args, (session) => runMipro(session, session.args, args.options, withDemos)),
   };
 }
 

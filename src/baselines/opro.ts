@@ -1,4 +1,5 @@
-import type { Method, Preset } from "../core/method";
+import type { Method } from "../core/method";
+import { resolveSettings, type SettingsSpec } from "../core/method-options";
 import { shuffled } from "../core/random";
 import { callMeta, PROPOSE, scoredInstructionsText, TIPS, type ScoredInstruction } from "../lm/meta-prompts";
 import { promptComponents, targetSkill, TRAIN_SAMPLE_INDEX } from "./protocol";
@@ -19,22 +20,43 @@ import { patchOverrides, runBaseline } from "./session";
  * gate.
  */
 
-/** `steps` is shared by all prompt components (at least `minStepsPerComponent` each), so the cost does not grow with their number. */
-const SETTINGS: Record<Preset, { steps: number; minStepsPerComponent: number; proposalsPerStep: number; trainSize: number; shownInstructions: number }> = {
-  quick: { steps: 8, minStepsPerComponent: 2, proposalsPerStep: 4, trainSize: 16, shownInstructions: 20 },
-  paper: { steps: 16, minStepsPerComponent: 3, proposalsPerStep: 6, trainSize: 20, shownInstructions: 20 },
+export interface OproSettings {
+  /** Steps shared by all prompt components (at least `minStepsPerComponent` each), so the cost does not grow with their number. */
+  steps: number;
+  minStepsPerComponent: number;
+  /** Instructions proposed per step. */
+  proposalsPerStep: number;
+  /** Training examples of the fixed minibatch every proposal is scored on. */
+  trainSize: number;
+  /** Best instructions so far shown in the meta-prompt. */
+  shownInstructions: number;
+}
+
+export const OPRO_SETTINGS: SettingsSpec<OproSettings> = {
+  schema: {
+    steps: { type: "integer", min: 1 },
+    minStepsPerComponent: { type: "integer", min: 1 },
+    proposalsPerStep: { type: "integer", min: 1 },
+    trainSize: { type: "integer", min: 1 },
+    shownInstructions: { type: "integer", min: 1 },
+  },
+  presets: {
+    quick: { steps: 8, minStepsPerComponent: 2, proposalsPerStep: 4, trainSize: 16, shownInstructions: 20 },
+    paper: { steps: 16, minStepsPerComponent: 3, proposalsPerStep: 6, trainSize: 20, shownInstructions: 20 },
+  },
 };
 
-export const oproMethod: Method = {
+export const oproMethod: Method<OproSettings> = {
   id: "opro",
   title: "OPRO (global metric)",
   role: "extra-baseline",
   source: "OPRO (Yang et al. 2024): scored-history instruction proposals, each scored by full system runs with the global metric",
   notApplicable: (system) => (promptComponents(system).length === 0 ? "the system has no prompt variable" : null),
+  resolveOptions: (preset, options) => resolveSettings("opro", OPRO_SETTINGS, preset, options),
   run: (args) =>
     runBaseline("opro", args, async (session) => {
-      const { system, ctx, train, preset } = session.args;
-      const settings = SETTINGS[preset];
+      const { system, ctx, train } = session.args;
+      const settings = args.options;
       const scorer = new GlobalScorer(system, ctx, { sampleIndex: TRAIN_SAMPLE_INDEX, stage: "optimize", concurrency: session.protocol.concurrency }, session.failures.collection);
       const targets = promptComponents(system);
       const steps = Math.max(settings.minStepsPerComponent, Math.ceil(settings.steps / targets.length));

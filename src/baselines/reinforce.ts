@@ -1,4 +1,5 @@
-import type { Method, Preset } from "../core/method";
+import type { Method } from "../core/method";
+import { resolveSettings, type SettingsSpec } from "../core/method-options";
 import { shuffled } from "../core/random";
 import { mean } from "../core/stats";
 import { policyRows, sampleAndScore, trainableComponents } from "./policy-rollouts";
@@ -16,23 +17,35 @@ import { roundRollout } from "../core/sample-indices";
  * if it passes the shared validation gate. Not applicable to a system without `weights`.
  */
 
-const SETTINGS: Record<Preset, { epochs: number; batchSize: number; samples: number; learningRate: number }> = {
-  quick: { epochs: 8, batchSize: 12, samples: 4, learningRate: 0.05 },
-  paper: { epochs: 20, batchSize: 16, samples: 4, learningRate: 0.05 },
+export interface ReinforceSettings {
+  /** Policy updates per trainable component (a fresh training batch each). */
+  epochs: number;
+  /** Training inputs per epoch. */
+  batchSize: number;
+  /** Sampled outputs per input, each rolled out and scored by the global metric. */
+  samples: number;
+  learningRate: number;
+}
+
+export const REINFORCE_SETTINGS: SettingsSpec<ReinforceSettings> = {
+  schema: { epochs: { type: "integer", min: 1 }, batchSize: { type: "integer", min: 1 }, samples: { type: "integer", min: 1 }, learningRate: { type: "number", min: 0 } },
+  presets: {
+    quick: { epochs: 8, batchSize: 12, samples: 4, learningRate: 0.05 },
+    paper: { epochs: 20, batchSize: 16, samples: 4, learningRate: 0.05 },
+  },
 };
 
-/** Keeps the sample indices of every epoch's runs apart. */
-
-export const reinforceMethod: Method = {
+export const reinforceMethod: Method<ReinforceSettings> = {
   id: "reinforce",
   title: "REINFORCE",
   role: "baseline",
   source: "REINFORCE (Williams 1992) on local models with the global reward, per-input mean baseline",
   notApplicable: (system) => (trainableComponents(system).length === 0 ? "the system has no trainable local model (weights variable)" : null),
+  resolveOptions: (preset, options) => resolveSettings("reinforce", REINFORCE_SETTINGS, preset, options),
   run: (args) =>
     runBaseline("reinforce", args, async (session) => {
-      const { system, ctx, train, preset } = session.args;
-      const settings = SETTINGS[preset];
+      const { system, ctx, train } = session.args;
+      const settings = args.options;
       const concurrency = session.protocol.concurrency;
       for (const component of trainableComponents(system)) {
         const variable = component.variable;

@@ -1,7 +1,8 @@
 import type { Component } from "../core/component";
 import { mapLimit } from "../core/concurrency";
 import type { Fields } from "../core/json";
-import type { Method, Preset } from "../core/method";
+import type { Method } from "../core/method";
+import { resolveSettings, type SettingsSpec } from "../core/method-options";
 import { shuffled, type Rng } from "../core/random";
 import { mean } from "../core/stats";
 import type { Example } from "../core/system";
@@ -26,9 +27,19 @@ import { patchOverrides, runBaseline, type BaselineSession, type Patches } from 
  * system's final output and its metric score, never the reference answer.
  */
 
-const SETTINGS: Record<Preset, { steps: number; batchSize: number }> = {
-  quick: { steps: 24, batchSize: 5 },
-  paper: { steps: 60, batchSize: 5 },
+export interface TextGradSettings {
+  /** Optimizer steps (one training minibatch forward and backward each). */
+  steps: number;
+  /** Training examples per minibatch. */
+  batchSize: number;
+}
+
+export const TEXTGRAD_SETTINGS: SettingsSpec<TextGradSettings> = {
+  schema: { steps: { type: "integer", min: 1 }, batchSize: { type: "integer", min: 1 } },
+  presets: {
+    quick: { steps: 24, batchSize: 5 },
+    paper: { steps: 60, batchSize: 5 },
+  },
 };
 
 function outputText(outputs: Fields): string {
@@ -45,16 +56,17 @@ function minibatches(train: readonly Example[], size: number, rng: Rng): () => E
   };
 }
 
-export const textGradMethod: Method = {
+export const textGradMethod: Method<TextGradSettings> = {
   id: "textgrad",
   title: "TextGrad",
   role: "baseline",
   source: "TextGrad (Yuksekgonul et al. 2024): textual gradients through the DAG (meta.critique), instruction edits (meta.edit) accepted on minibatch improvement",
   notApplicable: (system) => (promptComponents(system).length === 0 ? "the system has no prompt variable" : null),
+  resolveOptions: (preset, options) => resolveSettings("textgrad", TEXTGRAD_SETTINGS, preset, options),
   run: (args) =>
     runBaseline("textgrad", args, async (session) => {
-      const { system, ctx, train, preset } = session.args;
-      const settings = SETTINGS[preset];
+      const { system, ctx, train } = session.args;
+      const settings = args.options;
       const scorer = new GlobalScorer(system, ctx, { sampleIndex: TRAIN_SAMPLE_INDEX, stage: "optimize", concurrency: session.protocol.concurrency }, session.failures.collection);
       const next = minibatches(train, settings.batchSize, ctx.rng("textgrad/batches"));
       for (let step = 1; step <= settings.steps; step++) {

@@ -1,4 +1,5 @@
 import type { Method } from "../core/method";
+import { checkOptions } from "../core/method-options";
 import { runBaseline } from "./session";
 
 /**
@@ -11,5 +12,7 @@ export const unoptimizedMethod: Method = {
   role: "baseline",
   source: "the paper's unoptimized system: no change, evaluated as is",
   notApplicable: () => null,
+  // No settings: any option given is an unknown key.
+  resolveOptions: (_preset, options) => checkOptions("unoptimized", {}, options),
   run: (args) => runBaseline("unoptimized", args, async () => undefined),
 };

@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { CAP_FLAGS, type BudgetCaps } from "../core/budget";
 import { CACHE_MODES } from "../lm/cache";
 import { lmSettingProblem, type LMSettings } from "../repro/lm-settings";
+import type { Json } from "../core/json";
 import { parseRedisUrl, redisWhere } from "../lm/redis-url";
 
 /** Commander argument parsers that reject bad values with one clear line. */
@@ -38,14 +39,50 @@ export function intListArg(name: string, min = 0): (value: string) => number[] {
   return (value) => listArg(value).map(one);
 }
 
+/** `<name>=<value>` split at the first "=", or the flag's usage line. */
+function assignment(flag: string, form: string, value: string): [string, string] {
+  const eq = value.indexOf("=");
+  if (eq <= 0) throw new InvalidArgumentError(`${flag} takes ${form} (got "${value}")`);
+  return [value.slice(0, eq), value.slice(eq + 1)];
+}
+
 /** Collects repeated `--set <name>=<value>` options into one object; a name given twice is an error. */
 export function settingArg(flag: string): (value: string, previous: Record<string, string> | undefined) => Record<string, string> {
   return (value, previous = {}) => {
-    const eq = value.indexOf("=");
-    if (eq <= 0) throw new InvalidArgumentError(`${flag} takes <name>=<value> (got "${value}")`);
-    const name = value.slice(0, eq);
+    const [name, text] = assignment(flag, "<name>=<value>", value);
     if (name in previous) throw new InvalidArgumentError(`${flag} sets "${name}" twice`);
-    return { ...previous, [name]: value.slice(eq + 1) };
+    return { ...previous, [name]: text };
+  };
+}
+
+/** An option's value: JSON where it parses (numbers, true, false, null, "quoted"), else the text itself. */
+function optionValue(text: string): Json {
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    return text;
+  }
+}
+
+/** Collects repeated `--option <key>=<value>` (a method's options, core/method-options.ts) into one object; a key given twice is an error. */
+export function optionArg(flag: string): (value: string, previous: Record<string, Json> | undefined) => Record<string, Json> {
+  return (value, previous = {}) => {
+    const [key, text] = assignment(flag, "<key>=<value>", value);
+    if (key in previous) throw new InvalidArgumentError(`${flag} sets "${key}" twice`);
+    return { ...previous, [key]: optionValue(text) };
+  };
+}
+
+/** Collects repeated `--option <method>.<key>=<value>` into options by method; a method's key given twice is an error. */
+export function methodOptionArg(flag: string): (value: string, previous: Record<string, Record<string, Json>> | undefined) => Record<string, Record<string, Json>> {
+  return (value, previous = {}) => {
+    const form = "<method>.<key>=<value>";
+    const [name, text] = assignment(flag, form, value);
+    const dot = name.indexOf(".");
+    if (dot <= 0 || dot === name.length - 1) throw new InvalidArgumentError(`${flag} takes ${form} (got "${value}")`);
+    const [method, key] = [name.slice(0, dot), name.slice(dot + 1)];
+    if (key in (previous[method] ?? {})) throw new InvalidArgumentError(`${flag} sets "${name}" twice`);
+    return { ...previous, [method]: { ...previous[method], [key]: optionValue(text) } };
   };
 }
 

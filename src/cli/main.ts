@@ -7,7 +7,7 @@ import { BudgetExceededError, BudgetStopError } from "../core/budget";
 import { availableSystems, getSystem, SYSTEM_IDS } from "../systems/registry";
 import { acceptedValues, defaultSetting } from "../systems/settings";
 import { TEST_PASSES } from "../core/test-score";
-import { choiceArg, intArg, intListArg, listArg, rateArg, redisUrlArg, settingArg, withCapOptions, withLMOptions } from "./args";
+import { choiceArg, intArg, intListArg, listArg, methodOptionArg, optionArg, rateArg, redisUrlArg, settingArg, withCapOptions, withLMOptions } from "./args";
 import { evalCommand } from "./eval";
 import { optimizeCommand, resumeCommand } from "./optimize";
 import { METHODS } from "../repro/methods";
@@ -66,6 +66,7 @@ function buildProgram(): Command {
     .addOption(new Option("--preset <preset>", "iteration counts and budgets").choices(["quick", "paper"]).default("quick"))
     .addOption(new Option("--backend <backend>", "simlm or openai").choices(["simlm", "openai"]).default("simlm"))
     .option("--set <name=value>", "a setting of the system, repeatable (listed below)", settingArg("--set"))
+    .option("--option <key=value>", "an option of the method over its preset's settings, repeatable; the value is JSON where it parses, else text (e.g. --option promptDemos=0); config.json records every resolved option", optionArg("--option"))
     .option("--model <name>", "model for every LLM component (default: the system's own)")
     .option("--world <n>", "SimLM world seed", intArg("--world"), 0)
     .option("--seed <n>", "run seed", intArg("--seed"), 0)
@@ -96,6 +97,7 @@ function buildProgram(): Command {
     .option("--workers <n>", "parallel worker processes", intArg("--workers", 1), 2)
     .option("--meta-model <name>", "meta-model of every run instead of the suite's \"metaModel\"")
     .option("--judge-model <name>", "judge model of every run instead of the suite's \"judgeModel\"")
+    .option("--option <method.key=value>", "an option of one method over the suite's \"methodOptions\", repeatable (e.g. --option hbc.trainSize=8)", methodOptionArg("--option"))
     .option("--no-png", "skip PNG figures (HTML figures are always written)")
     .option("--queue <url>", "enqueue the unfinished cells on the suite's queue at redis://HOST:PORT[/db] for `optimas worker` processes (--workers is then unused)", redisUrlArg("--queue"))
     .option("--json", "print one JSON object with the headline and paths as the last line")

@@ -6,15 +6,18 @@ import { RunDir } from "../core/run-dir";
 import { runOptimizeJob, type OptimizeJobSpec, type OptimizeSummary } from "../repro/optimize-job";
 import { formatSettings } from "../systems/settings";
 import type { BudgetCaps } from "../core/budget";
+import type { MethodOptions } from "../core/method-options";
 import { capsFromOptions, type CapOptions } from "./args";
 import { describeRetryCounts } from "../lm/events";
 import { pickLMSettings, type LMSettings } from "../repro/lm-settings";
 import { printJsonLast } from "./output";
 import { RunBar } from "./progress";
 
-export interface OptimizeArgs extends Omit<OptimizeJobSpec, "budget" | "settings" | "caps" | "lm">, CapOptions, LMSettings {
+export interface OptimizeArgs extends Omit<OptimizeJobSpec, "budget" | "settings" | "caps" | "lm" | "options">, CapOptions, LMSettings {
   /** `--set` values for the system's settings. */
   set?: Record<string, string>;
+  /** `--option` values for the method's options. */
+  option?: MethodOptions;
   out?: string;
   json: boolean;
 }
@@ -49,7 +52,7 @@ function report(summary: OptimizeSummary, json: boolean): void {
 }
 
 export async function optimizeCommand(args: OptimizeArgs): Promise<void> {
-  const spec: OptimizeJobSpec = { system: args.system, method: args.method, preset: args.preset, world: args.world, seed: args.seed, backend: args.backend, settings: args.set, model: args.model, metaModel: args.metaModel, judgeModel: args.judgeModel, caps: capsFromOptions(args), lm: pickLMSettings(args), ...(args.runCaps && { runCaps: [...new Set(args.runCaps)].sort((a, b) => a - b) }) };
+  const spec: OptimizeJobSpec = { system: args.system, method: args.method, preset: args.preset, world: args.world, seed: args.seed, backend: args.backend, settings: args.set, options: args.option, model: args.model, metaModel: args.metaModel, judgeModel: args.judgeModel, caps: capsFromOptions(args), lm: pickLMSettings(args), ...(args.runCaps && { runCaps: [...new Set(args.runCaps)].sort((a, b) => a - b) }) };
   const out = args.out ?? path.join("runs", `${args.system}-${args.method}-w${args.world}-s${args.seed}-${new Date().toISOString().replace(/[:.]/g, "-")}`);
   // One writer per run directory: a second optimize or resume on it stops at once, naming this one.
   report(await withDirLock(out, () => withRunBar(`${args.system}/${args.method}`, (bar) => runOptimizeJob(spec, out, bar.listener))), args.json);

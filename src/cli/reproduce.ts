@@ -10,6 +10,7 @@ import { capsFromOptions, type CapOptions } from "./args";
 import { pickLMSettings, type LMSettings } from "../repro/lm-settings";
 import { printJsonLast } from "./output";
 import { SuiteBars } from "./progress";
+import type { MethodOptions } from "../core/method-options";
 import { queueRunner } from "../repro/queue";
 
 export interface ReproduceArgs extends CapOptions, LMSettings {
@@ -22,6 +23,8 @@ export interface ReproduceArgs extends CapOptions, LMSettings {
   headlineCap?: number;
   metaModel?: string;
   judgeModel?: string;
+  /** `--option <method>.<key>=<value>` values, by method. */
+  option?: Record<string, MethodOptions>;
   out?: string;
   workers: number;
   /** redis://… : the cells go on the suite's queue for `optimas worker` processes. */
@@ -52,7 +55,7 @@ function capStops(outcome: SuiteOutcome): { resource: BudgetResource; cap: numbe
 }
 
 export async function reproduceCommand(args: ReproduceArgs): Promise<void> {
-  const suite = resolveSuite(loadSuiteConfig(args.suite), { systems: args.systems, methods: args.methods, seeds: args.seeds, worlds: args.worlds, runCaps: args.runCaps, headlineCap: args.headlineCap, caps: capsFromOptions(args), metaModel: args.metaModel, judgeModel: args.judgeModel, lm: pickLMSettings(args) });
+  const suite = resolveSuite(loadSuiteConfig(args.suite), { systems: args.systems, methods: args.methods, seeds: args.seeds, worlds: args.worlds, runCaps: args.runCaps, headlineCap: args.headlineCap, caps: capsFromOptions(args), metaModel: args.metaModel, judgeModel: args.judgeModel, methodOptions: args.option, lm: pickLMSettings(args) });
   const outDir = path.resolve(args.out ?? path.join("reproductions", "results", suite.name));
   const progress = new SuiteBars(`suite ${suite.name}`);
   const controller = new AbortController();

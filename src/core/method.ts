@@ -2,6 +2,7 @@ import type { RunContext } from "./context";
 import type { CompoundSystem, Example } from "./system";
 import type { RunDir } from "./run-dir";
 import { validationSample } from "./sample-indices";
+import type { MethodOptions } from "./method-options";
 
 /**
  * Sample index of the first validation pass (pass r uses this + r), the same for every method:
@@ -28,13 +29,15 @@ export interface MetaModels {
  * What every optimization method (Optimas, its ablations, each baseline) implements, so the
  * runner gives them the same system, data, budget and run directory and scores them the same way.
  */
-export interface MethodArgs {
+export interface MethodArgs<S = object> {
   system: CompoundSystem;
   train: readonly Example[];
   val: readonly Example[];
   /** Charges the method's budget (shared caps for every method of a suite). */
   ctx: RunContext;
   preset: Preset;
+  /** The method's full configuration: its preset's settings with the user's options applied (`Method.resolveOptions`). */
+  options: S;
   /** The meta-skill models every proposing, critiquing or judging method uses (the same for all). */
   models: MetaModels;
   runDir: RunDir;
@@ -72,7 +75,7 @@ export interface MethodOutcome {
  */
 export type MethodRole = "optimas" | "ablation" | "baseline" | "extra-baseline";
 
-export interface Method {
+export interface Method<S extends object = object> {
   id: string;
   title: string;
   role: MethodRole;
@@ -80,5 +83,11 @@ export interface Method {
   source: string;
   /** null when it applies; otherwise why not (reported as "n/a", never run). */
   notApplicable(system: CompoundSystem): string | null;
-  run(args: MethodArgs): Promise<MethodOutcome>;
+  /**
+   * The method's full configuration for a preset with `options` applied: every key, defaults
+   * included (what config.json records). An unknown key or a wrongly typed value throws an
+   * OptionError (core/method-options.ts) naming the method, the key and the accepted values.
+   */
+  resolveOptions(preset: Preset, options: MethodOptions): S;
+  run(args: MethodArgs<S>): Promise<MethodOutcome>;
 }

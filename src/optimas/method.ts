@@ -1,20 +1,22 @@
 import type { Method, MethodArgs, MethodOutcome, MethodRole } from "../core/method";
-import { resolveConfig, type OptimasKnobs } from "./config";
+import type { OptimasConfig, OptimasKnobs } from "./config";
+import { resolveOptimasOptions } from "./options";
 import { judgeReward } from "./judge-reward";
 import { BudgetExceededError } from "../core/budget";
 import { runOptimas, type Checkpoint } from "./optimize";
 import { tallyAccuracy } from "./alignment";
 
 /** Optimas and its ablations as suite methods: one loop, different configurations. */
-function optimasMethod(id: string, role: MethodRole, title: string, source: string, overrides: Partial<OptimasKnobs>): Method {
+function optimasMethod(id: string, role: MethodRole, title: string, source: string, fixed: Partial<OptimasKnobs>): Method<OptimasKnobs> {
   return {
     id,
     title,
     role,
     source,
     notApplicable: (system) => (system.optimizableComponents.length === 0 ? "the system has no optimizable component" : null),
-    async run(args: MethodArgs): Promise<MethodOutcome> {
-      const config = resolveConfig(args.preset, args.models, overrides);
+    resolveOptions: (preset, options) => resolveOptimasOptions(id, fixed, preset, options),
+    async run(args: MethodArgs<OptimasKnobs>): Promise<MethodOutcome> {
+      const config: OptimasConfig = { ...args.options, metaModel: args.models.metaModel, judgeModel: args.models.judgeModel };
       const outcome = await runOptimas({
         system: args.system,
         train: args.train,

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { MetaModels, Preset } from "../core/method";
+import type { MetaModels, Method, Preset } from "../core/method";
+import { OptionError, type MethodOptions } from "../core/method-options";
 import { RunDir } from "../core/run-dir";
 import { FailureCounts, FatalRunError, UsageError, type FailureCountsJson } from "../core/failure";
 import { stableStringify } from "../core/json";
@@ -30,6 +31,12 @@ export interface OptimizeJobSpec {
   /** Values for the system's settings; config.json records all of them, resolved for the backend. */
   settings?: Readonly<Record<string, string>>;
   model?: string;
+  /**
+   * The method's options (`--option`, a suite's `methodOptions`) over its preset's settings.
+   * config.json records the method's full resolved configuration here (every key), so a resume
+   * runs with exactly the recorded options.
+   */
+  options?: MethodOptions;
   /** The method's optimization budget (default: the preset's, equal for every method). */
   budget?: BudgetCaps;
   /** Meta-skill and judge models; default: the backend's (an error for a backend without one). */
@@ -169,15 +176,26 @@ interface Baseline {
   failures?: FailureCountsJson;
 }
 
-/** The spec as config.json records it: every setting and model resolved, the caps apart (they are not the run's identity). */
-function runIdentity(spec: OptimizeJobSpec & { testRepeats?: number }, settings: SystemSettings, models: MetaModels): OptimizeJobSpec & { testRepeats?: number } {
+/** The spec as config.json records it: every setting, model and method option resolved, the caps apart (they are not the run's identity). */
+function runIdentity(spec: OptimizeJobSpec & { testRepeats?: number }, settings: SystemSettings, models: MetaModels, options: object): OptimizeJobSpec & { testRepeats?: number } {
   const { caps: _caps, lm: _lm, runCaps: _runCaps, ...identity } = spec;
-  return { ...identity, settings, ...models };
+  return { ...identity, settings, ...models, options: options as MethodOptions };
+}
+
+/** The method's options recorded by an earlier session, resolved as this code resolves them; null when they no longer resolve. */
+function recordedOptions(method: Method, spec: OptimizeJobSpec): object | null {
+  try {
+    return method.resolveOptions(spec.preset, spec.options ?? {});
+  } catch (err) {
+    if (err instanceof OptionError) return null;
+    throw err;
+  }
 }
 
 /**
  * Runs (or resumes) the job. A fatal error leaves the run directory resumable: stopped.json records
  * the stop and its line, the method's checkpoint stays at its last committed iteration.
+ * `sharedCache` keeps the response cache's entries there instead of on disk (a queue worker's `--cache-url`).
  * `onProgress` hears the run's progress in system runs and the method's progress lines (a CLI bar, a notebook cell).
  */
 export async function runOptimizeJob(spec: OptimizeJobSpec, runRoot: string, onProgress: ProgressListener = () => undefined, sharedCache?: SharedEntryStore): Promise<OptimizeSummary> {
@@ -215,6 +233,8 @@ function recordingProgress(runDir: RunDir, listener: ProgressListener): Progress
 async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, onProgress: ProgressListener, sharedCache: SharedEntryStore | undefined): Promise<OptimizeSummary> {
   const started = Date.now();
   const method = getMethod(spec.method);
+  // Every option checked and the method's full configuration known before anything is written.
+  const options = method.resolveOptions(spec.preset, spec.options ?? {});
   // Before anything runs or is written: a backend without a default meta-model stops here.
   const models = resolveMetaModels(spec.backend, spec);
   const runDir = new RunDir(runRoot);
@@ -238,18 +258,21 @@ async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, onProgress: P
   // The checkout, package versions, tfjs backend and test passes this session runs with.
   const environment = await runEnvironment();
   // Recorded with every setting and model resolved: giving a default explicitly is the same run, another value is another run.
-  const recorded = runIdentity(spec, rt.settings, models);
+  const recorded = runIdentity(spec, rt.settings, models, options);
   if (runDir.exists("config.json")) {
     const previous = runDir.read<{ spec: OptimizeJobSpec }>("config.json", "run config");
     // Run directories written before settings, meta-models and the one test-score definition ran on the defaults.
-    const { testRepeats: _testRepeats, ...was } = runIdentity(previous.spec, previous.spec.settings ?? rt.settings, { metaModel: previous.spec.metaModel ?? models.metaModel, judgeModel: previous.spec.judgeModel ?? models.judgeModel });
+    // ...and before method options: those ran on the defaults of their preset.
+    const previousOptions = previous.spec.options === undefined ? options : recordedOptions(method, previous.spec);
+    const { testRepeats: _testRepeats, ...was } = runIdentity(previous.spec, previous.spec.settings ?? rt.settings, { metaModel: previous.spec.metaModel ?? models.metaModel, judgeModel: previous.spec.judgeModel ?? models.judgeModel }, previousOptions ?? {});
     if (stableStringify(was) !== stableStringify(recorded)) {
-      throw new UsageError(`${runDir.file("config.json")}: this run directory holds another run (${previous.spec.system}/${previous.spec.method}); use a new --out`);
+      const differs = previousOptions !== null && stableStringify({ ...was, options }) === stableStringify(recorded) ? ` with other ${spec.method} options; \`optimas resume\` continues it with its own` : "";
+      throw new UsageError(`${runDir.file("config.json")}: this run directory holds another run (${previous.spec.system}/${previous.spec.method}${differs}); use a new --out`);
     }
     // config.json keeps the environment the run started in (run directories from before it get this one); a resume in another is recorded beside it.
     const first = (previous as { environment?: RunEnvironment }).environment ?? environment;
     const resumedElsewhere = stableStringify(first) !== stableStringify(environment);
-    runDir.write("config.json", { ...previous, caps, lm: rt.lm, environment: first, ...(resumedElsewhere && { resumed_environment: environment }) });
+    runDir.write("config.json", { ...previous, spec: { ...previous.spec, options }, caps, lm: rt.lm, environment: first, ...(resumedElsewhere && { resumed_environment: environment }) });
   } else {
     runDir.write("config.json", { spec: recorded, caps, lm: rt.lm, budget, backend: rt.backendLabel, source: method.source, environment, ...(isolation && { isolation }) });
   }
@@ -279,7 +302,7 @@ async function optimizeJob(spec: OptimizeJobSpec, runRoot: string, onProgress: P
   }
   progress.begin("optimize", optimizeCap + testRuns);
   const log = (line: string) => progress.line(line);
-  const outcome = await method.run({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, preset: spec.preset, models, runDir, log, runCap }).catch(stopAtCap);
+  const outcome = await method.run({ system: rt.system, train: rt.data.train, val: rt.data.val, ctx: rt.ctx, preset: spec.preset, options, models, runDir, log, runCap }).catch(stopAtCap);
   if (runBudget.refusal) stopAtCap(runBudget.refusal);
   // At most one more test score per cap: the start and the final incumbent reuse the run's own.
   progress.begin("test after", testRuns * (1 + Math.max(0, (spec.runCaps?.length ?? 0) - 1)));

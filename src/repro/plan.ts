@@ -57,6 +57,8 @@ export function jobSpec(suite: ResolvedSuite, cell: RunCell): OptimizeJobSpec {
     backend: suite.backend,
     settings: cell.settings,
     ...(suite.model !== undefined ? { model: suite.model } : {}),
+    // The cell's method options travel with its spec to the worker (config.json records them resolved).
+    ...(suite.methodOptions?.[cell.method] !== undefined ? { options: suite.methodOptions[cell.method] } : {}),
     metaModel: suite.metaModel,
     judgeModel: suite.judgeModel,
     ...(suite.caps !== undefined ? { caps: suite.caps } : {}),

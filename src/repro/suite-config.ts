@@ -4,12 +4,13 @@ import type { Preset } from "../core/method";
 import { readJson } from "../core/files";
 import { availableSystems, getSystem } from "../systems/registry";
 import { resolveSettings, settingsIssue, type SystemSettings } from "../systems/settings";
-import { METHODS } from "./methods";
+import { getMethod, METHODS } from "./methods";
 import type { BackendKind } from "./runtime";
 import { LM_SETTING_NAMES, lmSettingProblem, pickLMSettings, type LMSettings } from "./lm-settings";
 import { capsIssue, type BudgetCaps } from "../core/budget";
 import { resolveMetaModels } from "./meta-model";
 import { UsageError } from "../core/failure";
+import { OptionError, type MethodOptions } from "../core/method-options";
 
 /**
  * A reproduction suite: which systems, methods, seeds and SimLM worlds to cross, at which preset.
@@ -43,6 +44,8 @@ export interface SuiteConfig extends LMSettings {
   headlineCap?: number;
   /** Values for system settings, by system id then setting name; the rest take the backend's defaults. */
   settings?: Record<string, Record<string, string>>;
+  /** Options of methods, by method id then option name (`Method.resolveOptions`); the rest take the preset's values. */
+  methodOptions?: Record<string, MethodOptions>;
 }
 
 /** A suite with every list made explicit: what a run of it crosses. */
@@ -71,6 +74,8 @@ export interface SuiteOverrides {
   /** `--meta-model` / `--judge-model`. */
   metaModel?: string;
   judgeModel?: string;
+  /** `--option <method>.<key>=<value>`; each replaces the suite's value of that option. */
+  methodOptions?: Record<string, MethodOptions>;
 }
 
 /** reproductions/ of this package, wherever the command runs from. */
@@ -111,11 +116,36 @@ function systemSettings(file: string, value: unknown): Record<string, Record<str
   return value as Record<string, Record<string, string>>;
 }
 
+/** `{ "<method id>": { "<option>": <value> } }`, every method, option and value checked against the preset. */
+function methodOptions(file: string, value: unknown, preset: Preset): Record<string, MethodOptions> {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObject(value)) fail(file, "methodOptions", `must be an object { "<method id>": { "<option>": <value> } }`);
+  const methods = METHODS.map((m) => m.id);
+  for (const [method, given] of Object.entries(value)) {
+    if (!methods.includes(method)) fail(file, `methodOptions.${method}`, `is not a method (available: ${methods.join(", ")})`);
+    if (!isObject(given)) fail(file, `methodOptions.${method}`, `must be an object { "<option>": <value> }`);
+    const issue = optionIssue(method, given as MethodOptions, preset);
+    if (issue) fail(file, `methodOptions.${method}.${issue.key}`, issue.problem);
+  }
+  return value as Record<string, MethodOptions>;
+}
+
+/** The first option a method rejects, or null. */
+function optionIssue(method: string, options: MethodOptions, preset: Preset): OptionError | null {
+  try {
+    getMethod(method).resolveOptions(preset, options);
+    return null;
+  } catch (err) {
+    if (err instanceof OptionError) return err;
+    throw err;
+  }
+}
+
 /** Checks a parsed suite file field by field; `file` names it in errors. */
 export function parseSuiteConfig(raw: unknown, file: string): SuiteConfig {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new UsageError(`${file}: a suite must be a JSON object`);
   const r = raw as Record<string, unknown>;
-  const known = ["name", "description", "systems", "methods", "seeds", "worlds", "preset", "backend", "model", "metaModel", "judgeModel", "caps", "runCaps", "headlineCap", "settings", ...LM_SETTING_NAMES];
+  const known = ["name", "description", "systems", "methods", "seeds", "worlds", "preset", "backend", "model", "metaModel", "judgeModel", "caps", "runCaps", "headlineCap", "settings", "methodOptions", ...LM_SETTING_NAMES];
   for (const key of Object.keys(r)) if (!known.includes(key)) fail(file, key, `is not a suite field (known: ${known.join(", ")})`);
   if (typeof r.name !== "string" || !/^[a-z0-9][a-z0-9_-]*$/.test(r.name)) fail(file, "name", "must be a lower-case id (letters, digits, - and _)");
   if (r.preset !== "quick" && r.preset !== "paper") fail(file, "preset", `must be "quick" or "paper"`);
@@ -146,6 +176,7 @@ export function parseSuiteConfig(raw: unknown, file: string): SuiteConfig {
     ...(r.caps !== undefined ? { caps: r.caps as BudgetCaps } : {}),
     ...(runCaps !== undefined ? { runCaps: [...runCaps].sort((a, b) => a - b), headlineCap: (r.headlineCap as number | undefined) ?? Math.max(...runCaps) } : {}),
     ...(r.settings !== undefined ? { settings: systemSettings(file, r.settings) } : {}),
+    ...(r.methodOptions !== undefined ? { methodOptions: methodOptions(file, r.methodOptions, r.preset) } : {}),
     ...pickLMSettings(r as LMSettings),
   };
 }
@@ -176,6 +207,11 @@ export function resolveSuite(config: SuiteConfig, overrides: SuiteOverrides = {}
   const runCaps = overrides.runCaps ? [...new Set(overrides.runCaps)].sort((a, b) => a - b) : config.runCaps;
   const headlineCap = overrides.headlineCap ?? (overrides.runCaps ? runCaps && Math.max(...runCaps) : config.headlineCap);
   if (headlineCap !== undefined && !runCaps?.includes(headlineCap)) throw new UsageError(`--headline-cap ${headlineCap}: must be one of the run caps (${runCaps?.join(", ") ?? "none: give --run-caps"})`);
+  for (const [method, given] of Object.entries(overrides.methodOptions ?? {})) {
+    const issue = optionIssue(checkIds("method", [method], methods, "--option")[0]!, given, config.preset);
+    if (issue) throw new UsageError(`--option ${method}.${issue.key}: ${issue.problem}`);
+  }
+  const options = mergeMethodOptions(config.methodOptions, overrides.methodOptions);
   return {
     ...config,
     ...models,
@@ -187,5 +223,13 @@ export function resolveSuite(config: SuiteConfig, overrides: SuiteOverrides = {}
     seeds: overrides.seeds ?? config.seeds,
     worlds: overrides.worlds ?? config.worlds,
     settings: Object.fromEntries(suiteSystems.map((id) => [id, resolveSettings(getSystem(id), config.backend, config.settings?.[id])])),
+    ...(Object.keys(options).length > 0 ? { methodOptions: options } : {}),
   };
+}
+
+/** The suite's options of each method with the command line's over them, option by option. */
+function mergeMethodOptions(own: Record<string, MethodOptions> = {}, cli: Record<string, MethodOptions> = {}): Record<string, MethodOptions> {
+  const merged: Record<string, MethodOptions> = { ...own };
+  for (const [method, given] of Object.entries(cli)) merged[method] = { ...own[method], ...given };
+  return merged;
 }
