@@ -22,19 +22,6 @@ function plotCall(divId: string, fig: Figure, markReady: boolean): string {
   return `(function(){var f=${json};Plotly.newPlot(${JSON.stringify(divId)},f.data,f.layout,{responsive:true})${ready};})();`;
 }
 
-/**
- * A fragment that draws `fig` where Plotly is already loaded (a notebook after `plotlyLoader()`,
- * or a page that inlines the bundle once).
- */
-export function plotFragment(fig: Figure, divId: string, height = 420): string {
-  return `<div id="${divId}" style="width:100%;height:${height}px"></div><script>${plotCall(divId, fig, false)}</script>`;
-}
-
-/** The one-time script that loads Plotly into a notebook page. */
-export function plotlyLoader(): string {
-  return `<script>${plotlyBundle()}</script>`;
-}
-
 /** A self-contained HTML page (no network needed) with one or more figures. */
 export function standaloneHtml(title: string, figs: readonly Figure[]): string {
   const divs = figs.map((_, i) => `<div id="fig${i}" style="width:960px;height:480px"></div>`).join("\n");
@@ -48,37 +35,74 @@ export function writeHtml(file: string, title: string, figs: readonly Figure[]):
 
 export const CHROMIUM_PATH = process.env.OPTIMAS_CHROMIUM ?? "/usr/bin/chromium";
 
+/** Why figures cannot be rendered to PNG here, or null when chromium is installed. */
+export function pngUnavailable(): string | null {
+  return fs.existsSync(CHROMIUM_PATH) ? null : `chromium not found at ${CHROMIUM_PATH} (apt-get install chromium, or set OPTIMAS_CHROMIUM)`;
+}
+
+type Browser = Awaited<ReturnType<typeof import("playwright-core")["chromium"]["launch"]>>;
+type Page = Awaited<ReturnType<Browser["newPage"]>>;
+
 /**
- * Renders figures to PNG files with headless chromium (Debian package) through playwright-core.
- * Returns null, with the reason, when chromium is not installed, so callers can print a notice.
+ * Renders Plotly figures to PNG with headless chromium (Debian package) through playwright-core:
+ * one browser and one page with Plotly loaded, reused for every figure until `close()`.
+ */
+export class PngRenderer {
+  private opened: Promise<{ browser: Browser; page: Page }> | undefined;
+
+  private open(): Promise<{ browser: Browser; page: Page }> {
+    this.opened ??= (async () => {
+      const { chromium } = await import("playwright-core");
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM_PATH,
+        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+      });
+      const page = await browser.newPage();
+      await page.setContent(`<!doctype html><html><body><div id="plot"></div></body></html>`);
+      await page.addScriptTag({ content: plotlyBundle() });
+      return { browser, page };
+    })();
+    return this.opened;
+  }
+
+  async render(fig: Figure, size = { width: 960, height: 480 }): Promise<Buffer> {
+    const { page } = await this.open();
+    const dataUrl = await page.evaluate(
+      async ({ fig, size }) => {
+        const P = (globalThis as unknown as { Plotly: { newPlot: Function; toImage: Function } }).Plotly;
+        await P.newPlot("plot", fig.data, { ...(fig.layout ?? {}), width: size.width, height: size.height });
+        return (await P.toImage("plot", { format: "png", width: size.width, height: size.height, scale: 1 })) as string;
+      },
+      { fig, size },
+    );
+    return Buffer.from(dataUrl.split(",")[1]!, "base64");
+  }
+
+  async close(): Promise<void> {
+    const opened = this.opened;
+    this.opened = undefined;
+    if (opened) await (await opened).browser.close();
+  }
+}
+
+/**
+ * Renders figures to PNG files. Returns the reason instead when chromium is not installed, so
+ * callers can print a notice.
  */
 export async function renderPngs(jobs: readonly { file: string; fig: Figure }[], size = { width: 960, height: 480 }): Promise<{ written: string[] } | { skipped: string }> {
-  if (!fs.existsSync(CHROMIUM_PATH)) return { skipped: `chromium not found at ${CHROMIUM_PATH} (apt-get install chromium, or set OPTIMAS_CHROMIUM)` };
-  const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-  });
+  const missing = pngUnavailable();
+  if (missing) return { skipped: missing };
+  const renderer = new PngRenderer();
   const written: string[] = [];
   try {
-    const page = await browser.newPage();
-    await page.setContent(`<!doctype html><html><body><div id="plot" style="width:${size.width}px;height:${size.height}px"></div></body></html>`);
-    await page.addScriptTag({ content: plotlyBundle() });
     for (const job of jobs) {
-      const dataUrl = await page.evaluate(
-        async ({ fig, size }) => {
-          const P = (globalThis as unknown as { Plotly: { newPlot: Function; toImage: Function } }).Plotly;
-          await P.newPlot("plot", fig.data, fig.layout ?? {});
-          return (await P.toImage("plot", { format: "png", width: size.width, height: size.height, scale: 1 })) as string;
-        },
-        { fig: job.fig, size },
-      );
+      const png = await renderer.render(job.fig, size);
       fs.mkdirSync(path.dirname(job.file), { recursive: true });
-      fs.writeFileSync(job.file, Buffer.from(dataUrl.split(",")[1]!, "base64"));
+      fs.writeFileSync(job.file, png);
       written.push(job.file);
     }
   } finally {
-    await browser.close();
+    await renderer.close();
   }
   return { written };
 }

@@ -21,7 +21,8 @@ export interface Splits {
 
 /** Everything the runner needs to know about one system. */
 export interface SystemEntry {
-  id: SystemId;
+  /** A built-in SystemId, or the id a user's system was registered under (`registerSystem`). */
+  id: string;
   title: string;
   /** Name of the global metric (for tables). */
   metric: string;
@@ -47,11 +48,22 @@ const loaders: Partial<Record<SystemId, Loader>> = {
   stark: () => starkEntry,
 };
 
+/** Systems defined at run time (a notebook's own system), by id: they run through the same jobs as the built-in ones. */
+const userSystems = new Map<string, SystemEntry>();
+
+/** Makes a user's system known by its id (registering an id again replaces the earlier definition). */
+export function registerSystem(entry: SystemEntry): void {
+  if ((SYSTEM_IDS as readonly string[]).includes(entry.id)) throw new UsageError(`"${entry.id}" is a built-in system; give your system another id`);
+  userSystems.set(entry.id, entry);
+}
+
 export function availableSystems(): SystemId[] {
   return SYSTEM_IDS.filter((id) => loaders[id] !== undefined);
 }
 
 export function getSystem(id: string): SystemEntry {
+  const user = userSystems.get(id);
+  if (user) return user;
   if (!(SYSTEM_IDS as readonly string[]).includes(id)) throw new UsageError(`unknown system "${id}" (known: ${SYSTEM_IDS.join(", ")})`);
   const load = loaders[id as SystemId];
   if (!load) throw new UsageError(`system "${id}" is not implemented yet (available: ${availableSystems().join(", ")})`);
