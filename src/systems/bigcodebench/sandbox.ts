@@ -9,6 +9,7 @@ import { stableStringify } from "../../core/json";
 import { sha256Hex } from "../../data/registry";
 import type { ExecutionOutcome, ExecutionStatus } from "../../metrics/pass-rate";
 import { limitationsOf, PLANS, refuseUnisolated, type IsolationPlan, type IsolationRecord } from "./isolation";
+import { MAX_STRETCH, untilNotStarved } from "./starved-timeouts";
 
 export type { IsolationPlan, IsolationRecord } from "./isolation";
 
@@ -28,9 +29,11 @@ export type { IsolationPlan, IsolationRecord } from "./isolation";
  * | `none`            | —                              | limits and the temp directory only; refused while a credential is in the environment unless OPTIMAS_SANDBOX_ALLOW_NONE=1 |
  *
  * Every plan: a fresh working directory with HOME and TMPDIR inside it (removed afterwards), a
- * wall-clock limit that kills the whole process group, RLIMIT_AS (memory), RLIMIT_FSIZE (file
- * size), RLIMIT_NPROC (process count), no core dumps, PYTHONHASHSEED=0, a `python` on PATH, and an
- * environment built from constants (nothing of this process's: no API key reaches the program).
+ * time limit that kills the whole process group (on the program's own time: wall-clock time
+ * less its waits for a CPU, at most MAX_STRETCH× the limit; starved-timeouts.ts), RLIMIT_AS
+ * (memory), RLIMIT_FSIZE (file size), RLIMIT_NPROC (process count), no core dumps,
+ * PYTHONHASHSEED=0, a `python` on PATH, and an environment built from constants (nothing of this
+ * process's: no API key reaches the program).
  * What a weaker plan leaves open on this host is `isolationRecord().limitations` (isolation.ts).
  *
  * What is and is not prevented, honestly:
@@ -52,7 +55,7 @@ export type { IsolationPlan, IsolationRecord } from "./isolation";
  */
 
 export interface SandboxLimits {
-  /** Wall-clock limit of one execution, start-up included. */
+  /** Time limit of one execution, start-up included: wall-clock time less its waits for a CPU (starved-timeouts.ts). */
   timeoutMs: number;
   /** Address-space limit (RLIMIT_AS). */
   memoryMb: number;
@@ -72,7 +75,7 @@ export interface SandboxProgram {
   tests: string;
   /** A function the code must define (BigCodeBench's `task_func`); a missing one is an error. */
   entryPoint?: string;
-  /** This program's wall-clock limit, replacing the sandbox's `timeoutMs` (slow tasks need more). */
+  /** This program's time limit, replacing the sandbox's `timeoutMs` (slow tasks need more). */
   timeoutMs?: number;
 }
 
@@ -93,14 +96,18 @@ export interface SandboxOptions {
   isolation?: IsolationPlan;
 }
 
-/** Bumped whenever the harness changes in a way that changes results (invalidates disk caches). */
-const HARNESS_VERSION = 4;
+/**
+ * Bumped whenever the harness changes in a way that changes results (invalidates disk caches).
+ * 5: the limit counts the program's own time, and a starved timeout is never a result; version 4
+ * cached wall-clock timeouts, some of them caused by load.
+ */
+const HARNESS_VERSION = 5;
 
 export class PythonSandbox {
   readonly python: string;
   readonly limits: Readonly<SandboxLimits>;
-  /** Executions actually run, and results answered from the cache. */
-  readonly stats = { executions: 0, cacheHits: 0 };
+  /** Executions actually run (re-runs included), results answered from the cache, and starved executions (starved-timeouts.ts). */
+  readonly stats = { executions: 0, cacheHits: 0, starvedRetries: 0, unconfirmedTimeouts: 0 };
   private readonly slots: Semaphore;
   private readonly cache = new Map<string, Promise<SandboxResult>>();
   private readonly cacheDir: string | undefined;
@@ -137,6 +144,7 @@ export class PythonSandbox {
   /**
    * Runs the code and its tests; identical programs under identical limits are answered from the
    * cache (memory, then `cacheDir`) without spawning anything, concurrent duplicates share one run.
+   * An execution starved of CPU is run again, then thrown as a StarvedTimeoutError (never cached).
    */
   async run(program: SandboxProgram): Promise<SandboxResult> {
     const plan = await this.isolation();
@@ -154,17 +162,23 @@ export class PythonSandbox {
       this.cache.set(key, Promise.resolve(fromDisk));
       return fromDisk;
     }
-    const pending = this.slots.run(async () => {
-      this.stats.executions++;
-      return (await onServer(this.python, (server) => execute(server, plan, limits, program))).result;
-    });
+    const pending = this.slots.run(() =>
+      untilNotStarved(
+        () => {
+          this.stats.executions++;
+          return onServer(this.python, (server) => execute(server, plan, limits, program));
+        },
+        limits.timeoutMs,
+        this.stats,
+      ),
+    );
     this.cache.set(key, pending);
     try {
       const result = await pending;
       this.writeDisk(key, result);
       return result;
     } catch (err) {
-      // A sandbox failure says nothing about the program: never cache it.
+      // A sandbox failure or a starved execution says nothing about the program: never cache it.
       this.cache.delete(key);
       throw err;
     }
@@ -245,10 +259,11 @@ function freshUid(): number {
 const CALLER_DIRS = [homedir(), process.cwd()];
 
 /**
- * One execution under a plan on a fork server, and whether it had a network of its own. Throws
- * only when the sandbox itself fails (never cached).
+ * One execution under a plan on a fork server, whether it had a network of its own, and whether
+ * it was starved (killed at MAX_STRETCH× its limit while still owed time). Throws only when the
+ * sandbox itself fails (never cached).
  */
-async function execute(server: ForkServer, plan: IsolationPlan, limits: SandboxLimits, program: SandboxProgram): Promise<{ result: SandboxResult; privateNetwork: boolean }> {
+async function execute(server: ForkServer, plan: IsolationPlan, limits: SandboxLimits, program: SandboxProgram): Promise<{ result: SandboxResult; privateNetwork: boolean; starved: boolean }> {
   const namespaces = plan.startsWith("namespaces");
   const dropUid = plan.endsWith("uid") ? freshUid() : null;
   // Without a private /tmp the working directory lives on the host, under a folder the
@@ -266,9 +281,10 @@ async function execute(server: ForkServer, plan: IsolationPlan, limits: SandboxL
       files: { "solution.py": program.code, "tests.py": program.tests },
       entryPoint: program.entryPoint ?? "",
       limits,
+      maxStretch: MAX_STRETCH,
     };
-    const answer = await server.request(payload, limits.timeoutMs + SERVER_GRACE_MS);
-    return { result: interpret(answer, limits), privateNetwork: answer.privateNetwork === true };
+    const answer = await server.request(payload, limits.timeoutMs * MAX_STRETCH + SERVER_GRACE_MS);
+    return { result: interpret(answer, limits), privateNetwork: answer.privateNetwork === true, starved: answer.starved === true };
   } finally {
     if (hostDir) rmSync(hostDir, { recursive: true, force: true });
   }
@@ -277,13 +293,15 @@ async function execute(server: ForkServer, plan: IsolationPlan, limits: SandboxL
 /** What the server's runner answers for one execution. */
 interface RunnerAnswer {
   timedOut: boolean;
+  /** Timed out at the stretch cap while still owed time of its own (absent when it did not run). */
+  starved?: boolean;
   reports: Record<string, unknown>[];
   output: string;
   /** Absent when the runner failed before it could tell. */
   privateNetwork?: boolean;
 }
 
-/** How long past a program's own limit the server may take to answer before it is presumed stuck. */
+/** How long past a program's stretched limit the server may take to answer before it is presumed stuck. */
 const SERVER_GRACE_MS = 15_000;
 
 const SERVER_SOURCE = readFileSync(join(__dirname, "sandbox_server.py"), "utf8");

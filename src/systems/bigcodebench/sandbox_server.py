@@ -14,6 +14,9 @@ Per request the server forks a *runner* that
      *harness*, which sets the limits, drops to the sandbox uid and runs the code's tests in-process,
   3. collects the harness's report and output until the supervisor ends or the time limit passes,
      then kills the whole namespace (or session), sweeps the sandbox uid's strays, and answers.
+The time limit counts the program's own time, not the machine's load (`time_owed`): at the deadline
+a program that spent part of it waiting for a CPU gets that much longer, up to `maxStretch` times
+its limit in wall-clock time; one still owed time at that cap is answered `starved`.
 Reports travel as JSON lines on a private pipe; the code's output on another, capped head and tail.
 """
 import ctypes, fcntl, json, os, pwd, resource, select, signal, socket, struct, sys, time
@@ -39,6 +42,11 @@ DETAIL_LIMIT = 20000
 DRAIN_SECONDS = 0.2
 # Without a pidfd, how often the runner checks whether the supervisor has ended.
 POLL_SECONDS = 0.01
+# Own time a timed-out program may still be owed and count as having had its limit (see time_owed).
+OWED_SLACK_SECONDS = 0.05
+# Whether this kernel keeps run-queue statistics (CONFIG_SCHED_INFO); without them no wait can be measured.
+SCHEDSTAT = os.path.exists("/proc/self/schedstat")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class SetupError(Exception):
@@ -109,10 +117,13 @@ def run_request(payload):
     if namespaces:
         enter_namespaces(namespaces)
     private_network = bool(namespaces) or (payload["dropUid"] is not None and own_network())
+    # The supervisor mounts the sandbox's own /proc in this mount namespace: the timer keeps this one.
+    proc = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY)
     supervisor = os.fork()
     if supervisor == 0:
         os.close(reports_r)
         os.close(output_r)
+        os.close(proc)
         try:
             if not namespaces:
                 os.setsid()  # its own session and group: the timeout kills all of it
@@ -122,19 +133,27 @@ def run_request(payload):
         os._exit(0)
     os.close(reports_w)
     os.close(output_w)
-    deadline = time.monotonic() + limits["timeoutMs"] / 1000.0
+    started = time.monotonic()
+    limit = limits["timeoutMs"] / 1000.0
+    deadline = started + limit
+    cap = started + limit * payload["maxStretch"]
     output = CappedOutput(limits["maxOutputChars"])
     report_bytes = b""
-    timed_out = False
+    timed_out = starved = False
     ended_at = None
     ended = supervisor_watch(supervisor)
     open_fds = {reports_r, output_r}
     while open_fds:
         now = time.monotonic()
         if ended_at is None and now >= deadline:
-            timed_out = True
-            kill_tree(supervisor, namespaces)
-            ended_at = now
+            owed = time_owed(proc, supervisor, limit, now - started)
+            if owed is not None and owed > OWED_SLACK_SECONDS and now < cap:
+                # It lost time to other processes: the deadline moves by what it is still owed.
+                deadline = min(now + owed, cap)
+            else:
+                timed_out, starved = True, owed is None or owed > OWED_SLACK_SECONDS
+                kill_tree(supervisor, namespaces)
+                ended_at = now
         if ended_at is not None and now - ended_at >= DRAIN_SECONDS:
             break
         wait = (deadline if ended_at is None else ended_at + DRAIN_SECONDS) - now
@@ -157,12 +176,83 @@ def run_request(payload):
                 report_bytes += chunk
     kill_tree(supervisor, namespaces)
     ended.reap()
+    os.close(proc)
     reports = parse_reports(report_bytes)
     if payload["dropUid"] is not None and not namespaces:
         strays = sweep(payload["dropUid"], payload["hostDir"])
         if strays:
             reports.append({"kind": "strays", "paths": strays})
-    return {"timedOut": timed_out, "reports": reports, "output": output.text(), "privateNetwork": private_network}
+    return {"timedOut": timed_out, "starved": starved, "reports": reports, "output": output.text(), "privateNetwork": private_network}
+
+
+def time_owed(proc, root, limit, elapsed):
+    """Seconds of its own time the sandbox's processes (`root` and its live descendants) are still
+    owed of `limit` after `elapsed` seconds of wall-clock time; None when it cannot be measured.
+    `proc` is a handle on the host's /proc.
+
+    Own time is wall-clock time minus the time the work was held up in a run queue, waiting for a
+    CPU that other processes had (Linux's run delay, the second field of
+    /proc/<pid>/task/<tid>/schedstat; CPU quota throttling counts too). A process's delay is its
+    most-delayed thread's; the work's delay is the largest sum of delays down a line of descent
+    (supervisor, harness, the harness's children), its critical path. A program that sleeps or
+    blocks is not held up, so sleeping past the limit is its own timeout on any machine. Processes
+    that already ended are not counted (Linux keeps no total of their delay).
+
+    Nothing is owed once the processes have used a whole CPU for the limit (utime + stime, reaped
+    children included): each execution is entitled to one core, and a program that keeps more
+    than one busy delays itself."""
+    parent, cpu = {}, {}
+    for entry in os.listdir(proc):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = read_proc(proc, entry + "/stat").rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        parent[int(entry)] = int(fields[1])
+        cpu[int(entry)] = sum(int(t) for t in fields[11:15]) / CLOCK_TICKS
+    tree, delay = [p for p in parent if p == root], {}
+    for pid in tree:  # grows while it is walked: breadth first from the root
+        tree.extend(p for p in parent if parent[p] == pid)
+        delay[pid] = delay.get(parent[pid], 0.0) + thread_delay(proc, pid)
+    if sum(cpu[p] for p in tree) >= limit:
+        return 0.0
+    if not SCHEDSTAT:
+        return None
+    return max(0.0, limit - (elapsed - max(delay.values(), default=0.0)))
+
+
+def thread_delay(proc, pid):
+    """Seconds the most-delayed live thread of `pid` has waited in a run queue."""
+    longest = 0
+    try:
+        threads = list_proc(proc, "%d/task" % pid)
+    except OSError:
+        return 0.0
+    for tid in threads:
+        try:
+            longest = max(longest, int(read_proc(proc, "%d/task/%s/schedstat" % (pid, tid)).split()[1]))
+        except (OSError, IndexError, ValueError):
+            pass
+    return longest / 1e9
+
+
+def read_proc(proc, path):
+    """The text of a file under the /proc that `proc` holds open."""
+    fd = os.open(path, os.O_RDONLY, dir_fd=proc)
+    try:
+        return os.read(fd, 65536).decode()
+    finally:
+        os.close(fd)
+
+
+def list_proc(proc, path):
+    """The entries of a folder under the /proc that `proc` holds open."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY, dir_fd=proc)
+    try:
+        return os.listdir(fd)
+    finally:
+        os.close(fd)
 
 
 class supervisor_watch:
