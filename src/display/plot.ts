@@ -22,15 +22,22 @@ function plotCall(divId: string, fig: Figure, markReady: boolean): string {
   return `(function(){var f=${json};Plotly.newPlot(${JSON.stringify(divId)},f.data,f.layout,{responsive:true})${ready};})();`;
 }
 
-/** A self-contained HTML page (no network needed) with one or more figures. */
-export function standaloneHtml(title: string, figs: readonly Figure[]): string {
-  const divs = figs.map((_, i) => `<div id="fig${i}" style="width:960px;height:480px"></div>`).join("\n");
+/** What a standalone page holds, in order: HTML (headings, text, links) or a figure. */
+export type PagePart = { html: string } | { fig: Figure };
+
+const PAGE_STYLE = "body{font-family:system-ui,sans-serif;max-width:1000px;margin:1.5em auto;padding:0 1em;line-height:1.45;color:#222}h2{margin-top:2em;border-bottom:1px solid #ddd}.headline{background:#fdf1f1;border-left:4px solid #d62728;padding:.6em 1em}";
+
+/** A self-contained HTML page (no network needed): figures, with HTML between them. */
+export function standaloneHtml(title: string, parts: readonly PagePart[]): string {
+  const figs = parts.flatMap((p) => ("fig" in p ? [p.fig] : []));
+  let next = 0;
+  const body = parts.map((p) => ("fig" in p ? `<div id="fig${next++}" style="width:960px;height:480px"></div>` : p.html)).join("\n");
   const calls = figs.map((f, i) => plotCall(`fig${i}`, f, i === figs.length - 1)).join("\n");
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${title.replace(/</g, "&lt;")}</title></head><body>\n${divs}\n<script>${plotlyBundle()}</script>\n<script>${calls}</script></body></html>`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${title.replace(/</g, "&lt;")}</title><style>${PAGE_STYLE}</style></head><body>\n${body}\n<script>${plotlyBundle()}</script>\n<script>${calls}</script></body></html>`;
 }
 
-export function writeHtml(file: string, title: string, figs: readonly Figure[]): void {
-  writeFileAtomic(file, standaloneHtml(title, figs));
+export function writeHtml(file: string, title: string, parts: readonly PagePart[]): void {
+  writeFileAtomic(file, standaloneHtml(title, parts));
 }
 
 export const CHROMIUM_PATH = process.env.OPTIMAS_CHROMIUM ?? "/usr/bin/chromium";
