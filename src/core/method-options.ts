@@ -16,6 +16,8 @@ interface NumberKind {
   type: "integer" | "number";
   min?: number;
   max?: number;
+  /** Only `number | null` settings take `true` under strict null checks; tslab compiles cells without them, where `number | null` is `number`, so the key must be allowed here. */
+  nullable?: true;
 }
 
 /** The accepted values of one setting, derived from its type (a string union lists its values). */
