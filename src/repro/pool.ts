@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from "node:child_process";
+import * as path from "node:path";
 import type { ChildJob, WorkerJob, WorkerReply } from "./worker-protocol";
 
 /**
@@ -19,7 +20,9 @@ export interface PoolOptions {
   onReply: (job: WorkerJob, reply: WorkerReply, wallS: number) => void;
 }
 
-const WORKER_ENTRY = require.resolve("./worker");
+// The worker's source file next to this one, named in full: tslab (notebooks) compiles cells in
+// memory and emits no worker file, so `require.resolve("./worker")` would throw at load there.
+const WORKER_ENTRY = path.join(__dirname, "worker.ts");
 // The worker is TypeScript: tsx's CommonJS hook compiles it, whatever flags this process runs with.
 const WORKER_EXEC_ARGV = ["--require", require.resolve("tsx/cjs")];
 const STDERR_TAIL = 2000;
