@@ -4,8 +4,10 @@
  * resolves no index files. test/notebook-entry.test.ts fails when an export here is used by no
  * notebook, or a notebook imports anything else.
  */
-export { loadSystem, componentsTable, evaluate, evaluationSummary, optimize, compare, runsTable, budgetFigure, scoresFigureOf, paperComparison, lrfVersusJudge, collectPairs, pairsTable, trainLocalReward, defineSystem, serveSimLM } from "./repro/notebook-api";
-export type { LoadedSystem, SystemOptions, Evaluation, OptimizeOptions, Run, LocalRewardStudy, OwnSystem } from "./repro/notebook-api";
+export { loadSystem, componentsTable, evaluate, evaluationSummary, optimize, compare, runsTable, budgetFigure, scoresFigureOf, paperComparison, lrfVersusJudge, collectPairs, pairsTable, trainLocalReward, defineSystem, serveSimLM, reproduce, readSuite, gainTable, gainFigureOf, suiteScoresFigure, trajectoriesFigure } from "./repro/notebook-api";
+export type { LoadedSystem, SystemOptions, Evaluation, OptimizeOptions, Run, LocalRewardStudy, OwnSystem, ReproduceOptions, SuiteReport } from "./repro/notebook-api";
+export { loadSuite, capScores } from "./frames/suite";
+export { suiteTrajectories } from "./frames/trajectory";
 export { showTable, showMarkdown, showPlot } from "./display/notebook";
 export type { Figure } from "./display/plot";
 export { CompoundSystem } from "./core/system";

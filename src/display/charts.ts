@@ -144,3 +144,63 @@ export function scoresFigure(rows: readonly ScoreRow[], metric: string, subtitle
   }
   return { data, layout };
 }
+
+export interface GainRow {
+  system: string;
+  /** Optimas over the best of the paper's baselines, a ratio (0.1192 = 11.92%); null: undefined. */
+  gain: number | null;
+  /** The 95% interval of `gain` (ratios); null: none. */
+  ci: [number, number] | null;
+  /** Optimas over the best of every baseline, this project's extras included; null: undefined. */
+  gainAllBaselines: number | null;
+  /** The paper's gain on this system (a ratio); null: not found. */
+  paper: number | null;
+}
+
+export interface GainAverages {
+  /** This suite's average gain over the paper's baselines (a ratio); null: none defined. */
+  suite: number | null;
+  /** The paper's average gain in percent (its abstract's 11.92). */
+  paperPercent: number;
+  /** The legend of the paper's bars, saying where they come from (and that they are second-hand). */
+  paperLabel: string;
+}
+
+/**
+ * Gain against the paper: per system, Optimas over the best of the paper's baselines (red, with
+ * its interval), over every baseline, and the paper's gain (grey, hatched); the two averages as
+ * dashed lines (the paper's from its abstract, this suite's in red). A system the paper gives no
+ * gain for says "paper: n/a" under its name.
+ */
+export function gainFigure(rows: readonly GainRow[], averages: GainAverages, subtitle?: string): Figure {
+  const pct = (v: number | null) => (v === null ? null : 100 * v);
+  const systems = rows.map((r) => r.system);
+  const hline = (y: number, color: string) => ({ type: "line", xref: "paper", x0: 0, x1: 1, y0: y, y1: y, line: { dash: "dash", color } });
+  const shapes = [hline(averages.paperPercent, "black")];
+  const annotations: Record<string, unknown>[] = [
+    { xref: "paper", x: 1, xanchor: "right", y: averages.paperPercent, text: `paper average ${averages.paperPercent}% (abstract)`, showarrow: false, yshift: 10 },
+  ];
+  if (averages.suite !== null) {
+    shapes.push(hline(100 * averages.suite, "firebrick"));
+    annotations.push({ xref: "paper", x: 0, xanchor: "left", y: 100 * averages.suite, text: `suite average ${(100 * averages.suite).toFixed(2)}%`, showarrow: false, yshift: 10 });
+  }
+  const upper = (r: GainRow) => (r.ci && r.gain !== null ? 100 * (r.ci[1] - r.gain) : 0);
+  const lower = (r: GainRow) => (r.ci && r.gain !== null ? 100 * (r.gain - r.ci[0]) : 0);
+  return {
+    data: [
+      { type: "bar", name: "this suite: Optimas over the best of the paper's baselines", x: systems, marker: { color: OPTIMAS_COLOR }, y: rows.map((r) => pct(r.gain)), error_y: { type: "data", symmetric: false, array: rows.map(upper), arrayminus: rows.map(lower), visible: true } },
+      { type: "bar", name: "this suite: over the best of all baselines (extras included)", x: systems, marker: { color: "#ff7f0e" }, y: rows.map((r) => pct(r.gainAllBaselines)) },
+      { type: "bar", name: averages.paperLabel, x: systems, y: rows.map((r) => pct(r.paper)), marker: { color: "#aaaaaa", pattern: { shape: "/" } } },
+    ],
+    layout: {
+      title: withSubtitle("Gain of Optimas over the best baseline, per system", subtitle),
+      yaxis: { title: { text: "gain (%)" }, zeroline: true },
+      xaxis: { tickvals: systems, ticktext: rows.map((r) => (r.paper === null ? `${r.system}<br>(paper: n/a)` : r.system)) },
+      barmode: "group",
+      legend: { orientation: "h", y: -0.2 },
+      margin: { t: 80 },
+      shapes,
+      annotations,
+    },
+  };
+}

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import * as aq from "arquero";
 import { mean, ci95 } from "../core/stats";
 import { renderPngs, writeHtml, type Figure, type PagePart } from "../display/plot";
-import { scoresFigure, type ScoreRow } from "../display/charts";
+import { gainFigure, scoresFigure, type GainAverages, type GainRow, type ScoreRow } from "../display/charts";
 import type { MethodInfo, SuiteAggregate } from "./aggregate";
 import { paperGain, isSecondHand, type PaperFigures } from "./paper";
 import { hasResult, type ResultRow } from "./results";
@@ -151,19 +151,18 @@ function lrfVsJudgeFigure(agg: SuiteAggregate, rows: readonly ResultRow[]): Name
   };
 }
 
-function gainFigure(agg: SuiteAggregate, paper: PaperFigures): NamedFigure {
-  const pct = (v: number | null) => (v === null ? null : 100 * v);
-  const paperGains = agg.systems.map((s) => pct(paperGain(paper, s)));
-  const hline = (y: number, color: string) => ({ type: "line", xref: "paper", x0: 0, x1: 1, y0: y, y1: y, line: { dash: "dash", color } });
-  const shapes = [hline(paper.headline.averageImprovementPercent, "black")];
-  const annotations: Record<string, unknown>[] = [
-    { xref: "paper", x: 1, xanchor: "right", y: paper.headline.averageImprovementPercent, text: `paper average ${paper.headline.averageImprovementPercent}% (abstract)`, showarrow: false, yshift: 10 },
-  ];
-  if (agg.headline.gain !== null) {
-    shapes.push(hline(100 * agg.headline.gain, "firebrick"));
-    annotations.push({ xref: "paper", x: 0, xanchor: "left", y: 100 * agg.headline.gain, text: `suite average ${(100 * agg.headline.gain).toFixed(2)}%`, showarrow: false, yshift: 10 });
-  }
-  const ticks = agg.systems.map((s, i) => (paperGains[i] === null ? `${s}<br>(paper: n/a)` : s));
+/** Each system's gains beside the paper's (reproductions/paper.json), as the gain figure and the notebooks' gain table show them. */
+export function gainRows(agg: SuiteAggregate, paper: PaperFigures): GainRow[] {
+  return agg.gains.map((g, i) => ({ system: g.system, gain: g.gain, ci: g.ci, gainAllBaselines: agg.allBaselines.gains[i]!.gain, paper: paperGain(paper, g.system) }));
+}
+
+/** The suite's average gain and the paper's headline, labelled with where the paper's per-system gains come from. */
+export function gainAverages(agg: SuiteAggregate, paper: PaperFigures): GainAverages {
+  return { suite: agg.headline.gain, paperPercent: paper.headline.averageImprovementPercent, paperLabel: `paper${isSecondHand(paper) ? ", second-hand" : ""} (reproductions/paper.json)` };
+}
+
+/** The gain of Optimas per system against the paper's (display/charts.ts), with the headline's numbers as its caption. */
+function gainFigureOf(agg: SuiteAggregate, paper: PaperFigures): NamedFigure {
   const signed = (v: number) => `${v >= 0 ? "+" : ""}${(100 * v).toFixed(2)}%`;
   const ci = agg.headline.ci ? ` (95% bootstrap CI ${signed(agg.headline.ci[0])} to ${signed(agg.headline.ci[1])})` : "";
   const ours = agg.headline.gain === null ? "no paper system with a defined gain in this suite" : `${signed(agg.headline.gain)}${ci} over ${agg.headline.systems.join(", ")}`;
@@ -171,21 +170,7 @@ function gainFigure(agg: SuiteAggregate, paper: PaperFigures): NamedFigure {
     name: "gain-vs-paper",
     section: "headline",
     caption: `This suite's average gain over the paper's baselines: ${ours}. The paper reports ${paper.headline.averageImprovementPercent}% (its abstract).`,
-    fig: {
-      data: [
-        {
-          type: "bar",
-          name: "this suite: Optimas over the best of the paper's baselines",
-          x: agg.systems,
-          marker: { color: OPTIMAS_COLOR },
-          y: agg.gains.map((g) => pct(g.gain)),
-          error_y: { type: "data", symmetric: false, array: agg.gains.map((g) => (g.ci && g.gain !== null ? 100 * (g.ci[1] - g.gain) : 0)), arrayminus: agg.gains.map((g) => (g.ci && g.gain !== null ? 100 * (g.gain - g.ci[0]) : 0)), visible: true },
-        },
-        { type: "bar", name: "this suite: over the best of all baselines (extras included)", x: agg.systems, y: agg.allBaselines.gains.map((g) => pct(g.gain)) },
-        { type: "bar", name: `paper${isSecondHand(paper) ? ", second-hand" : ""} (reproductions/paper.json)`, x: agg.systems, y: paperGains, marker: { color: "#aaaaaa", pattern: { shape: "/" } } },
-      ],
-      layout: { ...layout("Gain of Optimas over the best baseline, per system", "gain (%)"), xaxis: { tickvals: agg.systems, ticktext: ticks }, shapes, annotations },
-    },
+    fig: gainFigure(gainRows(agg, paper), gainAverages(agg, paper)),
   };
 }
 
@@ -193,7 +178,7 @@ function gainFigure(agg: SuiteAggregate, paper: PaperFigures): NamedFigure {
 export function suiteFigures(agg: SuiteAggregate, rows: readonly ResultRow[], paper: PaperFigures, backendNote: string): NamedFigure[] {
   const curves = agg.atCaps.length > 0 ? agg.systems.map((s) => budgetCurveFigure(agg, s)) : [];
   const figures = [
-    gainFigure(agg, paper),
+    gainFigureOf(agg, paper),
     scoresOf(agg, "scores", "comparison", ["optimas", "baseline", "extra-baseline"]),
     ...curves,
     ...(agg.methods.some((m) => m.role === "ablation") ? [scoresOf(agg, "scores-ablations", "ablations", ["optimas", "ablation"])] : []),

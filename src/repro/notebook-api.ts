@@ -9,7 +9,7 @@ import type { Json } from "../core/json";
 import type { ProgressListener } from "../core/progress";
 import type { Row } from "../display/table";
 import { liveLine } from "../display/notebook";
-import { budgetCurvesFigure, scoresFigure } from "../display/charts";
+import { budgetCurvesFigure, gainFigure, scoresFigure } from "../display/charts";
 import type { Figure } from "../display/plot";
 import type { CompoundSystem, Example } from "../core/system";
 import type { Fields } from "../core/json";
@@ -21,7 +21,14 @@ import { serveSim, type SimServer } from "../lm/sim/server";
 import { createRuntime, separateContext, type BackendKind, type Runtime } from "./runtime";
 import type { LMSettings } from "./lm-settings";
 import { getMethod } from "./methods";
-import { loadPaperFigures } from "./paper";
+import { isSecondHand, loadPaperFigures, type PaperFigures } from "./paper";
+import { readSuiteResults, runSuite, suiteAggregate } from "./suite";
+import { loadSuiteConfig, resolveSuite, REPRODUCTIONS_DIR, type ResolvedSuite } from "./suite-config";
+import type { SuiteAggregate } from "./aggregate";
+import { gainAverages, gainRows } from "./figures";
+import { backendNote } from "./summary";
+import type { ResultRow } from "./results";
+import type { ColumnTable } from "arquero";
 import { resolveMetaModels } from "./meta-model";
 import { measureJudgeAccuracy } from "./judge-accuracy";
 import type { OptimizeJobSpec } from "./optimize-job";
@@ -351,4 +358,108 @@ export async function serveSimLM(world = 0): Promise<SimServer> {
   const oracles = new OracleStore();
   for (const entry of availableSystems().map(getSystem)) entry.registerOracles(oracles, resolveSettings(entry, "openai"));
   return serveSim({ provider: new SimLM({ world, oracles }) });
+}
+
+export interface ReproduceOptions {
+  /** A shipped suite (`quick`, `paper`) or a suite .json file; default `quick`. */
+  suite?: string;
+  /** Instead of the suite's: fewer systems, methods, seeds or worlds make a smaller run. */
+  systems?: string[];
+  methods?: string[];
+  seeds?: number[];
+  worlds?: number[];
+  /** The results folder (default: reproductions/results/<suite>-notebook). */
+  out?: string;
+  /** Worker processes (default 2). */
+  workers?: number;
+}
+
+/**
+ * Runs a reproduction suite as `optimas reproduce` does (worker processes, results.csv, summary.md,
+ * figures/ without PNGs) and returns its results folder. Cells already finished there are kept and
+ * unfinished ones resume, so running the cell again costs nothing once the suite is done.
+ */
+export async function reproduce(options: ReproduceOptions = {}): Promise<string> {
+  const suite = resolveSuite(loadSuiteConfig(options.suite ?? "quick"), { systems: options.systems, methods: options.methods, seeds: options.seeds, worlds: options.worlds });
+  const outDir = path.resolve(options.out ?? path.join(REPRODUCTIONS_DIR, "results", `${suite.name}-notebook`));
+  const live = liveLine();
+  const outcome = await runSuite(suite, {
+    outDir,
+    workers: options.workers ?? 2,
+    png: false,
+    onEvent: (e) => {
+      if (e.kind === "plan") console.log(`suite ${suite.name}: ${e.cells} cells, ${e.toRun} to run, ${e.alreadyDone} already finished, ${e.notApplicable} n/a; results in ${outDir}`);
+      else if (e.kind === "run") console.log(`[${e.done}/${e.toRun}] ${e.cell.system}/${e.cell.method}: ${e.error ?? `${e.row.status}, test ${e.row.test_mean?.toFixed(4) ?? "n/a"} after ${e.row.system_runs?.toFixed(1) ?? "n/a"} system runs (${e.wallS.toFixed(0)} s)`}`);
+      else live?.(`running: ${e.running.map((c) => `${c.cell.system}/${c.cell.method} ${c.progress.done.toFixed(0)}/${c.progress.total.toFixed(0)}`).join(", ") || "none"} (${e.done}/${e.toRun} done)`);
+    },
+  });
+  if (outcome.failed > 0) throw new Error(`${outcome.failed} cell(s) failed; ${outcome.summaryMd} lists them`);
+  return outDir;
+}
+
+/** A suite's results folder read back: the suite it ran, one row per cell, the aggregate summary.md shows, and the paper's figures. */
+export interface SuiteReport {
+  dir: string;
+  suite: ResolvedSuite;
+  rows: ResultRow[];
+  agg: SuiteAggregate;
+  paper: PaperFigures;
+  /** Where the numbers come from ("SimLM … surrogate results …, not the paper's numbers", or a real endpoint's). */
+  backend: string;
+}
+
+/** Reads a results folder `reproduce` or `optimas reproduce` wrote (finished or not); runs nothing. */
+export function readSuite(dir: string): SuiteReport {
+  const { suite, rows } = readSuiteResults(dir);
+  const paper = loadPaperFigures();
+  return { dir: path.resolve(dir), suite, rows, agg: suiteAggregate(suite, rows, paper), paper, backend: backendNote(suite) };
+}
+
+/**
+ * The gain of Optimas over the best of the paper's baselines per system, with its 95% bootstrap
+ * interval, beside the paper's gain (reproductions/paper.json, second-hand where marked), then the
+ * average row beside the paper's 11.92%. On SimLM the suite's numbers are a surrogate's.
+ */
+export function gainTable(report: SuiteReport): Row[] {
+  const ours = report.suite.backend === "simlm" ? "SimLM surrogate" : "this endpoint";
+  const paperColumn = `paper gain, %${isSecondHand(report.paper) ? " (second-hand)" : ""}`;
+  const pct = (v: number | null) => (v === null ? null : 100 * v);
+  const interval = (ci: [number, number] | null) => (ci === null ? "n/a" : `${(100 * ci[0]).toFixed(2)} … ${(100 * ci[1]).toFixed(2)}`);
+  const rows: Row[] = gainRows(report.agg, report.paper).map((g, i) => {
+    const s = report.agg.gains[i]!;
+    return {
+      system: g.system,
+      optimas: s.optimas,
+      best_baseline: s.bestBaseline ? `${s.bestBaseline.method} ${s.bestBaseline.mean.toFixed(4)}` : "n/a",
+      [`gain, % (${ours})`]: pct(g.gain),
+      "95% CI, %": interval(g.ci),
+      "gain over all baselines, %": pct(g.gainAllBaselines),
+      [paperColumn]: pct(g.paper),
+    };
+  });
+  const h = report.agg.headline;
+  rows.push({ system: `average (${h.systems.join(", ") || "none"})`, optimas: null, best_baseline: "", [`gain, % (${ours})`]: pct(h.gain), "95% CI, %": interval(h.ci), "gain over all baselines, %": pct(report.agg.allBaselines.headline.gain), [paperColumn]: report.paper.headline.averageImprovementPercent });
+  return rows;
+}
+
+/** Gain against the paper, per system and on average (display/charts.ts), subtitled with where the suite's numbers come from. */
+export function gainFigureOf(report: SuiteReport): Figure {
+  return gainFigure(gainRows(report.agg, report.paper), gainAverages(report.agg, report.paper), report.backend);
+}
+
+/** The suite's test scores per system with 95% intervals over seeds × worlds, Optimas highlighted and ablations apart. */
+export function suiteScoresFigure(report: SuiteReport): Figure {
+  const rows = report.agg.methods.flatMap((m) => report.agg.systems.map((system) => ({ system, method: m.id, role: m.role, mean: report.agg.table[system]![m.id]!.mean, ci95: report.agg.table[system]![m.id]!.ci95 })));
+  return scoresFigure(rows, "metric", report.backend);
+}
+
+/** Quality against budget from stacked trajectories (frames' `suiteTrajectories`): one step line per run, one panel per system. */
+export function trajectoriesFigure(trajectories: ColumnTable, subtitle?: string): Figure {
+  const rows = trajectories.objects() as (TrajectoryRow & { system: string; method: string; seed: number; world: number })[];
+  const runs = new Map<string, typeof rows>();
+  for (const r of rows) {
+    const key = `${r.system}/${r.method}/${r.seed}/${r.world}`;
+    runs.set(key, [...(runs.get(key) ?? []), r]);
+  }
+  return budgetCurvesFigure([...runs.values()].map((steps) => ({ system: steps[0]!.system, method: steps[0]!.method, role: getMethod(steps[0]!.method).role, trajectory: steps, label: `seed ${steps[0]!.seed}, world ${steps[0]!.world}` })), subtitle);
 }

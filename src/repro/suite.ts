@@ -2,12 +2,12 @@ import * as fs from "node:fs";
 import { freshAccuracyRows } from "./fresh-accuracy";
 import * as path from "node:path";
 import { clearStaleLock, withDirLock } from "../core/dir-lock";
-import { writeFileAtomic, writeJsonAtomic } from "../core/files";
+import { readJson, writeFileAtomic, writeJsonAtomic } from "../core/files";
 import { RunDir } from "../core/run-dir";
 import { aggregateSuite, type SuiteAggregate } from "./aggregate";
 import { suiteFigures, writeFigures, type FiguresOutcome } from "./figures";
 import { getMethod } from "./methods";
-import { loadPaperFigures } from "./paper";
+import { loadPaperFigures, type PaperFigures } from "./paper";
 import { cellLabel, hasResultAtCaps, isComplete, jobSpec, needsJudgeAccuracy, planSuite, type RunCell } from "./plan";
 import { runPool, type JobRunner } from "./pool";
 import { ERROR_FILE, readResultRow, resultsCsv, type ResultRow } from "./results";
@@ -22,6 +22,9 @@ import { CellProgressReader, WATCH_INTERVAL_MS, type RunningCell } from "./progr
  * a result are not run again; an interrupted run resumes from its checkpoint. One suite writes a
  * results directory at a time (its lock); each worker locks the run directory it writes.
  */
+
+/** The resolved suite a results folder was run with. */
+const SUITE_FILE = "suite.json";
 
 export interface SuiteRunOptions {
   /** reproductions/results/<suite> by default (the command decides). */
@@ -57,13 +60,34 @@ export interface SuiteOutcome {
   text: string;
 }
 
+/** The suite's numbers from its rows, as summary.md, the figures and the notebooks show them. */
+export function suiteAggregate(suite: ResolvedSuite, rows: readonly ResultRow[], paper: PaperFigures): SuiteAggregate {
+  return aggregateSuite({
+    rows,
+    systems: suite.systems,
+    methods: suite.methods.map(getMethod).map((m) => ({ id: m.id, title: m.title, role: m.role })),
+    seeds: suite.seeds,
+    worlds: suite.worlds,
+    paperSystems: new Set(Object.keys(paper.systems)),
+    bootstrapSeed: `suite/${suite.name}`,
+    runCaps: suite.runCaps,
+  });
+}
+
+/** A suite's results folder read back without running anything: the suite it ran (suite.json) and one row per cell from its run directories. */
+export function readSuiteResults(outDir: string): { suite: ResolvedSuite; rows: ResultRow[] } {
+  const dir = path.resolve(outDir);
+  const suite = readJson<ResolvedSuite>(path.join(dir, SUITE_FILE), "the suite's configuration (written by `optimas reproduce`)");
+  return { suite, rows: planSuite(suite, dir).map((c) => readResultRow(c, dir)) };
+}
+
 export async function runSuite(suite: ResolvedSuite, options: SuiteRunOptions): Promise<SuiteOutcome> {
   const outDir = path.resolve(options.outDir);
   return withDirLock(outDir, () => runSuiteLocked(suite, outDir, options));
 }
 
 async function runSuiteLocked(suite: ResolvedSuite, outDir: string, options: SuiteRunOptions): Promise<SuiteOutcome> {
-  writeJsonAtomic(path.join(outDir, "suite.json"), suite);
+  writeJsonAtomic(path.join(outDir, SUITE_FILE), suite);
   const paper = loadPaperFigures();
   const cells = planSuite(suite, outDir);
   const pending = cells.filter((c) => c.notApplicable === null && !isComplete(c));
@@ -103,16 +127,7 @@ async function runSuiteLocked(suite: ResolvedSuite, outDir: string, options: Sui
   const resultsFile = path.join(outDir, "results.csv");
   writeFileAtomic(resultsFile, resultsCsv(rows));
   const methods = suite.methods.map(getMethod);
-  const agg = aggregateSuite({
-    rows,
-    systems: suite.systems,
-    methods: methods.map((m) => ({ id: m.id, title: m.title, role: m.role })),
-    seeds: suite.seeds,
-    worlds: suite.worlds,
-    paperSystems: new Set(Object.keys(paper.systems)),
-    bootstrapSeed: `suite/${suite.name}`,
-    runCaps: suite.runCaps,
-  });
+  const agg = suiteAggregate(suite, rows, paper);
   const figures = interrupted ? null : await writeFigures(path.join(outDir, "figures"), `Suite "${suite.name}"`, suiteFigures(agg, rows, paper, backendNote(suite)), options.png);
   const summaryInput = { suite, agg, rows, paper, sources: Object.fromEntries(methods.map((m) => [m.id, m.source])), figures, interrupted, freshAccuracy: freshAccuracyRows(outDir, rows) };
   const summaryFile = path.join(outDir, "summary.md");
