@@ -58,6 +58,8 @@ test("the summary states the gain at each cap and takes the headline at the stat
     assert.ok(md.includes(`At the ${headlineCap.toLocaleString("en-US")}-system-run cap, average gain over the paper's baselines on the paper's systems (amazon): **${pct(gainAt(headlineCap))}**`), `headline at ${headlineCap}`);
     assert.ok(terminalSummary(input).includes(`At the ${headlineCap.toLocaleString("en-US")}-system-run cap`));
     assert.doesNotMatch(md, /## LRF fresh-pair accuracy/, "no Optimas run measured fresh pairs");
+    const caption = suiteFigures(agg, ROWS, loadPaperFigures(), "note", headlineCap).find((f) => f.name === "gain-vs-paper")!.caption!;
+    assert.ok(caption.startsWith(`At the ${headlineCap.toLocaleString("en-US")}-system-run cap, this suite's average gain over the paper's baselines: ${pct(gainAt(headlineCap))}`), `the figures page's headline is summary.md's: ${caption}`);
   }
   const fresh = [{ system: "amazon", component: "decider", runs: 2, pairs: 40, accuracy: 0.625 }, { system: "amazon", component: "profiler", runs: 2, pairs: 10, accuracy: 0.5 }];
   const withFresh = summaryMarkdown({ suite: resolveSuite(loadSuiteConfig("quick")), agg, rows: ROWS, paper: loadPaperFigures(), sources: {}, figures: null, interrupted: false, freshAccuracy: fresh });

@@ -205,3 +205,12 @@ export function aggregateSuite(input: AggregateInput): SuiteAggregate {
     });
   return { methods, systems: [...input.systems], units, table, ...compare(PAPER_BASELINES, ""), allBaselines: compare(ALL_BASELINES, "all/"), atCaps };
 }
+
+/**
+ * The aggregate the headline is taken from: at the suite's headline cap when it has caps (its
+ * gains and their bootstrap), else the runs' final states. summary.md and the figures page share it.
+ */
+export function headlineAggregate(agg: SuiteAggregate, headlineCap: number | undefined): { cap: number | null; agg: SuiteAggregate } {
+  const atCap = agg.atCaps.find((c) => c.cap === headlineCap);
+  return atCap ? { cap: atCap.cap, agg: { ...agg, headline: atCap.headline, gains: atCap.gains, allBaselines: atCap.allBaselines } } : { cap: null, agg };
+}

@@ -3,7 +3,7 @@ import * as aq from "arquero";
 import { mean, ci95 } from "../core/stats";
 import { renderPngs, writeHtml, type Figure, type PagePart } from "../display/plot";
 import { gainFigure, scoresFigure, type GainAverages, type GainRow, type ScoreRow } from "../display/charts";
-import type { MethodInfo, SuiteAggregate } from "./aggregate";
+import { headlineAggregate, type MethodInfo, type SuiteAggregate } from "./aggregate";
 import { paperGain, isSecondHand, type PaperFigures } from "./paper";
 import { hasResult, type ResultRow } from "./results";
 
@@ -161,24 +161,25 @@ export function gainAverages(agg: SuiteAggregate, paper: PaperFigures): GainAver
   return { suite: agg.headline.gain, paperPercent: paper.headline.averageImprovementPercent, paperLabel: `paper${isSecondHand(paper) ? ", second-hand" : ""} (reproductions/paper.json)` };
 }
 
-/** The gain of Optimas per system against the paper's (display/charts.ts), with the headline's numbers as its caption. */
-function gainFigureOf(agg: SuiteAggregate, paper: PaperFigures): NamedFigure {
+/** The gain of Optimas per system against the paper's (display/charts.ts), at the headline cap, with the headline's numbers as its caption (summary.md's). */
+function gainFigureOf(full: SuiteAggregate, paper: PaperFigures, headlineCap: number | undefined): NamedFigure {
+  const { cap, agg } = headlineAggregate(full, headlineCap);
   const signed = (v: number) => `${v >= 0 ? "+" : ""}${(100 * v).toFixed(2)}%`;
   const ci = agg.headline.ci ? ` (95% bootstrap CI ${signed(agg.headline.ci[0])} to ${signed(agg.headline.ci[1])})` : "";
   const ours = agg.headline.gain === null ? "no paper system with a defined gain in this suite" : `${signed(agg.headline.gain)}${ci} over ${agg.headline.systems.join(", ")}`;
   return {
     name: "gain-vs-paper",
     section: "headline",
-    caption: `This suite's average gain over the paper's baselines: ${ours}. The paper reports ${paper.headline.averageImprovementPercent}% (its abstract).`,
+    caption: `${cap === null ? "This suite's" : `At the ${cap.toLocaleString("en-US")}-system-run cap, this suite's`} average gain over the paper's baselines: ${ours}. The paper reports ${paper.headline.averageImprovementPercent}% (its abstract).`,
     fig: gainFigure(gainRows(agg, paper), gainAverages(agg, paper)),
   };
 }
 
 /** Every figure of a suite; `backendNote` ("SimLM surrogate results, not the paper's numbers") subtitles each. */
-export function suiteFigures(agg: SuiteAggregate, rows: readonly ResultRow[], paper: PaperFigures, backendNote: string): NamedFigure[] {
+export function suiteFigures(agg: SuiteAggregate, rows: readonly ResultRow[], paper: PaperFigures, backendNote: string, headlineCap?: number): NamedFigure[] {
   const curves = agg.atCaps.length > 0 ? agg.systems.map((s) => budgetCurveFigure(agg, s)) : [];
   const figures = [
-    gainFigureOf(agg, paper),
+    gainFigureOf(agg, paper, headlineCap),
     scoresOf(agg, "scores", "comparison", ["optimas", "baseline", "extra-baseline"]),
     ...curves,
     ...(agg.methods.some((m) => m.role === "ablation") ? [scoresOf(agg, "scores-ablations", "ablations", ["optimas", "ablation"])] : []),

@@ -128,7 +128,7 @@ async function runSuiteLocked(suite: ResolvedSuite, outDir: string, options: Sui
   writeFileAtomic(resultsFile, resultsCsv(rows));
   const methods = suite.methods.map(getMethod);
   const agg = suiteAggregate(suite, rows, paper);
-  const figures = interrupted ? null : await writeFigures(path.join(outDir, "figures"), `Suite "${suite.name}"`, suiteFigures(agg, rows, paper, backendNote(suite)), options.png);
+  const figures = interrupted ? null : await writeFigures(path.join(outDir, "figures"), `Suite "${suite.name}"`, suiteFigures(agg, rows, paper, backendNote(suite), suite.headlineCap), options.png);
   const summaryInput = { suite, agg, rows, paper, sources: Object.fromEntries(methods.map((m) => [m.id, m.source])), figures, interrupted, freshAccuracy: freshAccuracyRows(outDir, rows) };
   const summaryFile = path.join(outDir, "summary.md");
   writeFileAtomic(summaryFile, summaryMarkdown(summaryInput));

@@ -4,7 +4,7 @@ import { markdownTable, textTable, type Row } from "../display/table";
 import { SIMLM_VERSION } from "../lm/sim/simlm";
 import { getSystem } from "../systems/registry";
 import { formatSettings } from "../systems/settings";
-import type { CapAggregate, CellStat, Comparison, SuiteAggregate, SystemGain } from "./aggregate";
+import { headlineAggregate, type CapAggregate, type CellStat, type Comparison, type SuiteAggregate, type SystemGain } from "./aggregate";
 import type { FiguresOutcome } from "./figures";
 import { paperGain, isSecondHand, type PaperFigures } from "./paper";
 import { cellLabel, needsJudgeAccuracy } from "./plan";
@@ -110,13 +110,9 @@ function averageText(comparison: Comparison, units: number): string {
 }
 
 /** The comparison the headline is taken from: the suite's stated cap when it has caps, else the runs' final states. */
-function headlineAggregate(agg: SuiteAggregate, suite: ResolvedSuite): { at: string; agg: Pick<SuiteAggregate, "headline" | "gains" | "allBaselines" | "methods" | "units"> } {
-  const atCap = agg.atCaps.find((c) => c.cap === suite.headlineCap);
-  return atCap ? { at: `At the ${atCap.cap.toLocaleString("en-US")}-system-run cap, a`, agg: { ...agg, headline: atCap.headline, gains: atCap.gains, allBaselines: atCap.allBaselines } } : { at: "A", agg };
-}
-
 function headlineLine(full: SuiteAggregate, paper: PaperFigures, suite: ResolvedSuite): string {
-  const { at, agg } = headlineAggregate(full, suite);
+  const { cap, agg } = headlineAggregate(full, suite.headlineCap);
+  const at = cap === null ? "A" : `At the ${cap.toLocaleString("en-US")}-system-run cap, a`;
   const p = `the paper reports **${paper.headline.averageImprovementPercent}%** (${paper.headline.source})`;
   if (agg.headline.gain === null) {
     return `${at}verage gain over the paper's systems: **n/a** — no system of the paper with a defined gain is in this suite (the toy system is a teaching system, not one of the paper's five); ${p}.`;
