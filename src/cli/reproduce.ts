@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { FatalRunError, InterruptedError } from "../core/failure";
 import { cellLabel } from "../repro/plan";
-import { loadSuiteConfig, resolveSuite } from "../repro/suite-config";
+import { loadSuiteConfig, resolveSuite, type SuiteOverrides } from "../repro/suite-config";
 import { runSuite, type SuiteEvent, type SuiteOutcome } from "../repro/suite";
 import { RunDir } from "../core/run-dir";
 import { BudgetStopError, type BudgetResource } from "../core/budget";
@@ -13,16 +13,9 @@ import { SuiteBars } from "./progress";
 import type { MethodOptions } from "../core/method-options";
 import { queueRunner } from "../repro/queue";
 
-export interface ReproduceArgs extends CapOptions, LMSettings {
+/** The suite's lists, caps and models as the command line overrides them (`SuiteOverrides`), plus the command's own options. */
+export interface ReproduceArgs extends CapOptions, LMSettings, Pick<SuiteOverrides, "systems" | "methods" | "seeds" | "worlds" | "runCaps" | "headlineCap" | "metaModel" | "judgeModel"> {
   suite: string;
-  systems?: string[];
-  methods?: string[];
-  seeds?: number[];
-  worlds?: number[];
-  runCaps?: number[];
-  headlineCap?: number;
-  metaModel?: string;
-  judgeModel?: string;
   /** `--option <method>.<key>=<value>` values, by method. */
   option?: Record<string, MethodOptions>;
   out?: string;
