@@ -21,32 +21,32 @@ export interface FreshAccuracyRow {
 
 type PerComponent = Record<string, { accuracy: number | null; pairs: number }>;
 
+/** Pairs ranked right (accuracy × pairs) and pairs, summed over `rows` within each group of `keys`. */
+function pooled(rows: readonly { accuracy: number | null; pairs: number }[], keys: string[]): object[] {
+  return aq
+    .from(rows)
+    .derive({ credit: aq.escape((r: { accuracy: number | null; pairs: number }) => (r.accuracy ?? 0) * r.pairs) })
+    .groupby(keys)
+    .rollup({ runs: aq.op.count(), pairs: aq.op.sum("pairs"), credit: aq.op.sum("credit") })
+    .objects();
+}
+
+const accuracyOf = (p: { pairs: number; credit: number }) => (p.pairs > 0 ? p.credit / p.pairs : null);
+
 export function freshAccuracyRows(outDir: string, rows: readonly ResultRow[], method = "optimas"): FreshAccuracyRow[] {
-  const pooled = new Map<string, { system: string; component: string; runs: number; pairs: number; credit: number }>();
-  for (const row of rows) {
-    if (row.method !== method || row.run_dir === "") continue;
+  const perRun = rows.flatMap((row) => {
     const file = path.join(outDir, row.run_dir, "result.json");
-    if (!fs.existsSync(file)) continue;
+    if (row.method !== method || row.run_dir === "" || !fs.existsSync(file)) return [];
     const perComponent = readJson<{ lrf_fresh_pair_accuracy?: PerComponent }>(file, "run result").lrf_fresh_pair_accuracy ?? {};
-    for (const [component, { accuracy, pairs }] of Object.entries(perComponent)) {
-      const key = `${row.system}\u0000${component}`;
-      const into = pooled.get(key) ?? { system: row.system, component, runs: 0, pairs: 0, credit: 0 };
-      into.runs++;
-      into.pairs += pairs;
-      into.credit += (accuracy ?? 0) * pairs;
-      pooled.set(key, into);
-    }
-  }
-  return [...pooled.values()].map(({ credit, ...r }) => ({ ...r, accuracy: r.pairs > 0 ? credit / r.pairs : null }));
+    return Object.entries(perComponent).map(([component, { accuracy, pairs }]) => ({ system: row.system, component, accuracy, pairs }));
+  });
+  if (perRun.length === 0) return [];
+  return (pooled(perRun, ["system", "component"]) as { system: string; component: string; runs: number; pairs: number; credit: number }[]).map(({ credit, ...r }) => ({ ...r, accuracy: accuracyOf({ pairs: r.pairs, credit }) }));
 }
 
 /** Each system's accuracy over the fresh pairs of all its components (weighted by pairs, so a head measured on 4 pairs weighs little). */
 export function systemAccuracy(rows: readonly FreshAccuracyRow[]): Record<string, { accuracy: number | null; pairs: number }> {
-  const pooled = aq
-    .from(rows, ["system", "pairs", "accuracy"])
-    .derive({ credit: aq.escape((r: FreshAccuracyRow) => (r.accuracy ?? 0) * r.pairs) })
-    .groupby("system")
-    .rollup({ pairs: aq.op.sum("pairs"), credit: aq.op.sum("credit") })
-    .objects() as { system: string; pairs: number; credit: number }[];
-  return Object.fromEntries(pooled.map((p) => [p.system, { accuracy: p.pairs > 0 ? p.credit / p.pairs : null, pairs: p.pairs }]));
+  if (rows.length === 0) return {};
+  const bySystem = pooled(rows, ["system"]) as { system: string; pairs: number; credit: number }[];
+  return Object.fromEntries(bySystem.map((p) => [p.system, { accuracy: accuracyOf(p), pairs: p.pairs }]));
 }
